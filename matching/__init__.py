@@ -1,0 +1,60 @@
+"""bumdes-match: turn what Indonesian village-owned enterprises (BUMDes) sell into export
+deals.
+
+Normalise messy product, quantity and region text; consolidate village supply into
+export lots; score every lot-buyer pair with tunable weights; solve the weighted
+assignment under capacities and minimum order quantities; explain every match and
+non-match.
+
+Examples
+--------
+>>> import matching
+>>> plan = matching.match(matching.demo_supply(), matching.demo_demand())
+>>> plan.summary.status
+'optimal'
+"""
+
+from ._config import Config
+from ._demo import demo_demand, demo_supply
+from ._exceptions import InputError, MatchingError, MatchingWarning, Problem
+from ._logistics import FreightRates
+from ._pipeline import Prepared, match, prepare
+from ._plan import (
+                    Allocation,
+                    Candidate,
+                    LotRecord,
+                    Member,
+                    Plan,
+                    Summary,
+                    UnmatchedDemand,
+                    UnmatchedSupply,
+)
+from ._products import ProductMatch, normalize_products
+from ._weights import Weights
+
+__all__ = [
+    "Allocation",
+    "Candidate",
+    "Config",
+    "FreightRates",
+    "InputError",
+    "LotRecord",
+    "MatchingError",
+    "MatchingWarning",
+    "Member",
+    "Plan",
+    "Prepared",
+    "Problem",
+    "ProductMatch",
+    "Summary",
+    "UnmatchedDemand",
+    "UnmatchedSupply",
+    "Weights",
+    "demo_demand",
+    "demo_supply",
+    "match",
+    "normalize_products",
+    "prepare",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,114 @@
+"""The ``bumdes-match`` command line: ``demo``, ``match`` and ``normalize``.
+
+Exit status 0 when done, 2 for invalid input or options (every problem on stderr as
+``file:row:column: message``, nothing written), 1 for an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._config import Config
+from ._demo import demo_demand, demo_supply
+from ._exceptions import InputError, Problem
+from ._files import write_atomic
+from ._pipeline import match
+from ._products import normalize_products
+from ._text_report import format_plan
+from ._weights import Weights
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bumdes-match",
+        description="Match BUMDes supply to export demand: normalise, consolidate, score, "
+                    "solve, explain.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run on the embedded demo data and print a summary")
+    demo.add_argument("--out", type=Path, help="also write the plan JSON here")
+    m = sub.add_parser("match", help="match a supply file to a demand file")
+    m.add_argument("supply", type=Path, help="supply CSV or JSON (BUMDes offers)")
+    m.add_argument("demand", type=Path, help="demand CSV or JSON (buyer requests)")
+    m.add_argument("--weights", type=Path, help="JSON object of feature weights")
+    m.add_argument("--config", type=Path, help="JSON object of run options")
+    m.add_argument("--out", type=Path,
+                   help="write the plan JSON here (default: print it to stdout)")
+    n = sub.add_parser("normalize", help="resolve product texts; one JSON object per line")
+    n.add_argument("text", nargs="*", help="product texts")
+    n.add_argument("--file", type=Path, help="a file with one product text per line")
+    return parser
+
+
+def _options(path: Path | None, kind: type[Weights] | type[Config]) -> Weights | Config | None:
+    if path is None:
+        return None
+    try:
+        return kind.from_json(path)
+    except OSError as exc:
+        raise InputError([Problem(str(path), 0, "", f"cannot read the file: {exc.strerror}")]
+                         ) from None
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(str(path), exc.lineno, "", f"not valid JSON: {exc.msg}")]
+                         ) from None
+    except (ValueError, TypeError) as exc:
+        raise InputError([Problem(str(path), 0, "", str(exc))]) from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "normalize":
+        texts = list(args.text)
+        if args.file is not None:
+            try:
+                texts += [line for line in args.file.read_text("utf-8-sig").splitlines()
+                          if line.strip()]
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError([Problem(str(args.file), 0, "", f"cannot read the file: "
+                                          f"{exc}")]) from None
+        if not texts:
+            raise InputError([Problem("<args>", 0, "text", "give product texts or --file")])
+        for m in normalize_products(texts):
+            print(json.dumps(m.to_dict(), ensure_ascii=False))
+        return 0
+    if args.command == "demo":
+        plan = match(demo_supply(), demo_demand())
+    else:
+        weights = _options(args.weights, Weights)
+        config = _options(args.config, Config)
+        assert weights is None or isinstance(weights, Weights)
+        assert config is None or isinstance(config, Config)
+        plan = match(args.supply, args.demand, weights=weights, config=config)
+    text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
+    if args.out is not None:
+        write_atomic(args.out, text + "\n")
+    if args.command == "demo" or args.out is not None:
+        print(format_plan(plan))
+    else:
+        print(text)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing written", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        print(f"bumdes-match: unexpected failure: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

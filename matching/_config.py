@@ -1,0 +1,111 @@
+"""Run configuration: planning horizon, currencies, freight rates, solver options."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ._currency import DEFAULT_RATES
+from ._logistics import FreightRates
+
+__all__ = ["Config"]
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything about a run that is not a weight.
+
+    Parameters
+    ----------
+    horizon_months : float, default 1
+        Planning horizon; quantities per week / month / year are converted to kg over it.
+    supply_currency, demand_currency : str
+        Currency of prices given without a ``currency`` column (IDR for BUMDes offers,
+        USD for buyer requests).
+    rates : mapping, optional
+        Units of each currency per US dollar; defaults to the embedded dated table.
+    freight : FreightRates
+        Freight cost model.
+    min_shipment_kg : float, default 0
+        Smallest quantity on any allocation (0 = no minimum).
+    time_limit : float, default 60
+        Seconds the solver may take; the best plan found by then is returned.
+
+    Examples
+    --------
+    >>> Config(horizon_months=3).horizon_months
+    3.0
+    >>> Config.from_mapping({"min_shipment_kg": 500}).min_shipment_kg
+    500.0
+    """
+
+    horizon_months: float = 1.0
+    supply_currency: str = "IDR"
+    demand_currency: str = "USD"
+    rates: Mapping[str, float] = field(default_factory=lambda: DEFAULT_RATES)
+    freight: FreightRates = field(default_factory=FreightRates)
+    min_shipment_kg: float = 0.0
+    time_limit: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in ("horizon_months", "min_shipment_kg", "time_limit"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or \
+                    not math.isfinite(value) or value < 0:
+                raise ValueError(f"The {name!r} option must be a non-negative number; "
+                                 f"got {value!r} instead.")
+            object.__setattr__(self, name, float(value))
+        if self.horizon_months <= 0 or self.time_limit <= 0:
+            raise ValueError("The 'horizon_months' and 'time_limit' options must be positive.")
+        rates = {str(k).upper(): v for k, v in self.rates.items()}
+        for code, rate in rates.items():
+            if isinstance(rate, bool) or not isinstance(rate, int | float) or \
+                    not math.isfinite(rate) or rate <= 0:
+                raise ValueError(f"The rate of {code!r} must be a positive number; "
+                                 f"got {rate!r} instead.")
+        for name in ("supply_currency", "demand_currency"):
+            code = str(getattr(self, name)).upper()
+            if code not in rates:
+                raise ValueError(f"The {name!r} option {code!r} is not in the rate table.")
+            object.__setattr__(self, name, code)
+        object.__setattr__(self, "rates", MappingProxyType(rates))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (the ``--config`` format)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["rates"] = dict(self.rates)
+        out["freight"] = asdict(self.freight)
+        return out
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Config:
+        """A config from a mapping; missing options keep their defaults."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown option(s) {', '.join(map(repr, unknown))}; the options "
+                             f"are {', '.join(sorted(known))}")
+        data = dict(values)
+        if "freight" in data and not isinstance(data["freight"], FreightRates):
+            if not isinstance(data["freight"], Mapping):
+                raise ValueError("The 'freight' option must be an object of rates.")
+            data["freight"] = FreightRates.from_mapping(data["freight"])
+        if "rates" in data:
+            if not isinstance(data["rates"], Mapping):
+                raise ValueError("The 'rates' option must be an object of currency: rate.")
+            data["rates"] = {**DEFAULT_RATES, **data["rates"]}
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike[str]) -> Config:
+        """A config from a JSON file holding one object."""
+        data = json.loads(Path(path).read_text("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("the config file must hold one JSON object")
+        return cls.from_mapping(data)

@@ -1,0 +1,444 @@
+"""The whole job: validate, normalise, consolidate, build candidates (``prepare``), then
+score and solve (``Prepared.solve``); ``match`` does both."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._candidates import REJECTIONS, Buyers, Candidates, build_candidates
+from ._config import Config
+from ._consolidate import Lots, consolidate
+from ._exceptions import InputError, Problem
+from ._explain import demand_reason, lot_reason
+from ._logistics import PortNetwork, default_network
+from ._plan import (
+    Allocation,
+    Candidate,
+    LotRecord,
+    Member,
+    Plan,
+    Summary,
+    UnmatchedDemand,
+    UnmatchedSupply,
+)
+from ._products import ProductMatch, normalize_products
+from ._quality import GRADE_NAMES
+from ._regions import Gazetteer, RegionMatch, default_gazetteer, resolve_regions
+from ._schema import DemandTable, SupplyTable, parse_demand, parse_supply
+from ._solve import solve_assignment
+from ._sources import Source, read_rows
+from ._taxonomy import Taxonomy, default_taxonomy
+from ._weights import FEATURES, Weights
+
+__all__ = ["Prepared", "match", "prepare"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def _config(config: Config | Mapping[str, Any] | None) -> Config:
+    if config is None:
+        return Config()
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, Mapping):
+        return Config.from_mapping(config)
+    raise TypeError(f"The 'config' parameter must be a Config or a mapping; got "
+                    f"{type(config).__name__} instead.")
+
+
+def _weights(weights: Weights | Mapping[str, float] | None) -> Weights:
+    if weights is None:
+        return Weights()
+    if isinstance(weights, Weights):
+        return weights
+    if isinstance(weights, Mapping):
+        return Weights.from_mapping(weights)
+    raise TypeError(f"The 'weights' parameter must be Weights or a mapping; got "
+                    f"{type(weights).__name__} instead.")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Everything that does not depend on the weights; :meth:`solve` does the rest."""
+
+    config: Config
+    supply: SupplyTable
+    demand: DemandTable
+    supply_products: tuple[ProductMatch, ...]
+    demand_products: tuple[ProductMatch, ...]
+    regions: RegionMatch
+    supply_issue: tuple[str, ...]
+    demand_issue: tuple[str, ...]
+    lots: Lots
+    lot_hub: tuple[str, ...]
+    buyer_rows: IntArray
+    buyers: Buyers
+    candidates: Candidates
+    taxonomy: Taxonomy
+    gazetteer: Gazetteer
+    network: PortNetwork
+    seconds: float
+
+    def solve(self, weights: Weights | Mapping[str, float] | None = None) -> Plan:
+        """Score the candidates with ``weights`` and solve the assignment."""
+        return _solve(self, _weights(weights))
+
+
+def prepare(supply: Source, demand: Source, *, config: Config | Mapping[str, Any] | None = None,
+            executor: Executor | None = None) -> Prepared:
+    """Validate, normalise, consolidate and build the candidate pairs once.
+
+    Parameters
+    ----------
+    supply, demand : path, list of dicts, or pandas DataFrame
+        BUMDes offers and buyer requests, with the columns of ``docs/input.md``.
+    config : Config or mapping, optional
+        Run options; defaults to ``Config()``.
+    executor : concurrent.futures.Executor, optional
+        Reserved for parallel preparation; the result is the same with or without it.
+
+    Raises
+    ------
+    InputError
+        Listing every problem of both inputs.
+
+    Examples
+    --------
+    >>> import matching
+    >>> prepared = matching.prepare(matching.demo_supply(), matching.demo_demand())
+    >>> plan = prepared.solve(weights={"priority": 2.0})
+    >>> plan.summary.status
+    'optimal'
+    """
+    del executor
+    start = time.perf_counter()
+    cfg = _config(config)
+    supply_table, demand_table = _read(supply, demand, cfg)
+    taxonomy, gazetteer, network = default_taxonomy(), default_gazetteer(), default_network()
+    supply_products = normalize_products(supply_table.product, taxonomy=taxonomy)
+    demand_products = normalize_products(demand_table.product, taxonomy=taxonomy)
+    regions = resolve_regions(supply_table.province, supply_table.regency, supply_table.lat,
+                              supply_table.lon, gazetteer=gazetteer)
+    supply_issue = tuple(_supply_issue(supply_table, i, supply_products[i], regions)
+                         for i in range(len(supply_table)))
+    product_pos = np.array([-1 if m.product_id is None else taxonomy.position(m.product_id)
+                            for m in supply_products], dtype=np.int64)
+    confidence = np.array([m.confidence for m in supply_products])
+    order = np.array(sorted(range(len(supply_table)), key=supply_table.supplier_id.__getitem__),
+                     dtype=np.int64)
+    usable = order[[not supply_issue[i] for i in order.tolist()]]
+    region_code = [gazetteer.regency_code[r] if r >= 0 else
+                   (gazetteer.province_code[p] if p >= 0 else "?")
+                   for r, p in zip(regions.regency.tolist(), regions.province.tolist(),
+                                   strict=True)]
+    disadvantaged = np.where(regions.regency >= 0,
+                             gazetteer.disadvantaged[np.maximum(regions.regency, 0)], False)
+    lots = consolidate(
+        usable, product_ids=[p.product_id for p in taxonomy], product=product_pos,
+        region_code=region_code, province=regions.province, regency=regions.regency,
+        grade=supply_table.grade, certifications=supply_table.certifications,
+        quantity_kg=supply_table.quantity_kg, price_usd=supply_table.price_usd,
+        confidence=confidence, disadvantaged=disadvantaged, lat=regions.lat, lon=regions.lon)
+    lot_hub = tuple(_hub_name(lots, i, gazetteer) for i in range(len(lots)))
+    buyer_rows = np.array(sorted(range(len(demand_table)),
+                                 key=demand_table.buyer_id.__getitem__), dtype=np.int64)
+    buyers, demand_issue = _buyers(demand_table, demand_products, buyer_rows, taxonomy, network)
+    candidates = build_candidates(lots, buyers, taxonomy=taxonomy, network=network,
+                                  rates=cfg.freight)
+    return Prepared(cfg, supply_table, demand_table, supply_products, demand_products, regions,
+                    supply_issue, demand_issue, lots, lot_hub, buyer_rows, buyers, candidates,
+                    taxonomy, gazetteer, network, time.perf_counter() - start)
+
+
+def match(supply: Source, demand: Source, *, weights: Weights | Mapping[str, float] | None = None,
+          config: Config | Mapping[str, Any] | None = None,
+          executor: Executor | None = None) -> Plan:
+    """Match BUMDes supply to buyer demand and explain the plan.
+
+    Parameters
+    ----------
+    supply, demand : path, list of dicts, or pandas DataFrame
+        BUMDes offers and buyer requests (columns in ``docs/input.md``).
+    weights : Weights or mapping, optional
+        Feature weights of the score; defaults to ``Weights()``.
+    config : Config or mapping, optional
+        Run options; defaults to ``Config()``.
+    executor : concurrent.futures.Executor, optional
+        Reserved for parallel solving; the plan is the same with or without it.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    InputError
+        Listing every problem of both inputs (``file:row:column: message``).
+
+    Examples
+    --------
+    >>> import matching
+    >>> plan = matching.match(matching.demo_supply(), matching.demo_demand())
+    >>> plan.summary.allocated_kg > 0
+    True
+    """
+    weights = _weights(weights)
+    return prepare(supply, demand, config=config, executor=executor).solve(weights)
+
+
+def _read(supply: Source, demand: Source, cfg: Config) -> tuple[SupplyTable, DemandTable]:
+    problems: list[Problem] = []
+    tables: list[Any] = []
+    for source, name, parse, currency in (
+            (supply, "supply", parse_supply, cfg.supply_currency),
+            (demand, "demand", parse_demand, cfg.demand_currency)):
+        try:
+            raw = read_rows(source, default_name=name)
+            tables.append(parse(raw, horizon_months=cfg.horizon_months, rates=cfg.rates,
+                                currency=currency))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return tables[0], tables[1]
+
+
+def _supply_issue(table: SupplyTable, i: int, product: ProductMatch, regions: RegionMatch) -> str:
+    if product.product_id is None:
+        return f"product not recognised: {table.product[i]!r}"
+    if np.isnan(regions.lat[i]):
+        where = ", ".join(x for x in (table.regency[i], table.province[i]) if x) or "nothing"
+        return f"location unknown: no regency, province or coordinates match ({where})"
+    if table.quantity_kg[i] <= 0:
+        return "nothing offered (0 kg)"
+    return ""
+
+
+def _hub_name(lots: Lots, lot: int, gazetteer: Gazetteer) -> str:
+    if lots.regency[lot] >= 0:
+        return str(gazetteer.regency[lots.regency[lot]])
+    if lots.province[lot] >= 0:
+        return f"{gazetteer.province[lots.province[lot]]} ({lots.hub_lat[lot]:.3f}, " \
+               f"{lots.hub_lon[lot]:.3f})"
+    return f"({lots.hub_lat[lot]:.3f}, {lots.hub_lon[lot]:.3f})"
+
+
+def _buyers(table: DemandTable, products: tuple[ProductMatch, ...], rows: IntArray,
+            taxonomy: Taxonomy, network: PortNetwork) -> tuple[Buyers, tuple[str, ...]]:
+    issues = []
+    sea, air = [], []
+    for i in rows.tolist():
+        s = network.destination(table.country[i], table.port[i], "sea")
+        a = network.destination(table.country[i], table.port[i], "air")
+        sea.append(s)
+        air.append(a)
+        if products[i].product_id is None:
+            issues.append(f"product not recognised: {table.product[i]!r}")
+        elif s < 0 and a < 0:
+            given = ", ".join(repr(x) for x in (table.country[i], table.port[i]) if x)
+            issues.append(f"destination unknown: {given or 'no country or port given'}")
+        elif table.quantity_kg[i] <= 0:
+            issues.append("nothing requested (0 kg)")
+        else:
+            issues.append("")
+    usable = np.array([not x for x in issues], dtype=bool)
+    product = np.array([taxonomy.position(products[i].product_id or "") if usable[k] else -1
+                        for k, i in enumerate(rows.tolist())], dtype=np.int64)
+    buyers = Buyers(
+        product=product,
+        confidence=np.array([products[i].confidence for i in rows.tolist()]),
+        quantity_kg=table.quantity_kg[rows], moq_kg=table.moq_kg[rows],
+        max_price_usd=table.max_price_usd[rows], grade_min=table.grade_min[rows],
+        certifications_required=tuple(table.certifications_required[i] for i in rows.tolist()),
+        destination_sea=np.array(sea, dtype=np.int64),
+        destination_air=np.array(air, dtype=np.int64),
+    )
+    return buyers, tuple(issues)
+
+
+def _solve(p: Prepared, weights: Weights) -> Plan:
+    start = time.perf_counter()
+    w = np.array(weights.as_array())
+    c, lots, buyers, tax = p.candidates, p.lots, p.buyers, p.taxonomy
+    scores = c.features @ w / w.sum() if len(c) else np.zeros(0)
+    solution = solve_assignment(scores, c.lot, c.buyer, capacity=lots.quantity_kg,
+                                demand=buyers.quantity_kg, moq=buyers.moq_kg,
+                                min_shipment=p.config.min_shipment_kg,
+                                time_limit=p.config.time_limit)
+    flow = solution.flow
+    buyer_ids = [p.demand.buyer_id[i] for i in p.buyer_rows.tolist()]
+    supplier_ids = p.supply.supplier_id
+    lot_used = np.bincount(c.lot, weights=flow, minlength=len(lots)).astype(np.float64)
+    served = np.bincount(c.buyer, weights=flow, minlength=len(buyers.quantity_kg)).astype(
+        np.float64)
+
+    def members(lot: int, kg: float) -> tuple[Member, ...]:
+        rows, member_kg = lots.members(lot)
+        total = lots.quantity_kg[lot]
+        share = member_kg / total if total > 0 else np.zeros(len(rows))
+        return tuple(Member(supplier_ids[r], float(kg * s)) for r, s in
+                     zip(rows.tolist(), share.tolist(), strict=True))
+
+    allocations = []
+    for k in np.flatnonzero(flow > 0).tolist():
+        lot, b = int(c.lot[k]), int(c.buyer[k])
+        product = tax.products[lots.product[lot]]
+        allocations.append(Allocation(
+            buyer_id=buyer_ids[b], lot_id=lots.lot_id[lot], product_id=product.product_id,
+            hs_code=product.hs_code, quantity_kg=float(flow[k]), score=float(scores[k]),
+            score_breakdown=dict(zip(FEATURES, map(float, c.features[k]), strict=True)),
+            origin_port=p.network.locode[c.origin_port[k]],
+            destination_port=p.network.locode[c.destination_port[k]],
+            landed_cost_usd_per_kg=float(c.landed_usd[k]),
+            transit_days=float(c.transit_days[k]), members=members(lot, float(flow[k]))))
+    allocations.sort(key=lambda a: (a.buyer_id, a.lot_id))
+
+    province_name = p.gazetteer.province
+    lot_records = tuple(LotRecord(
+        lot_id=lots.lot_id[i], product_id=tax.products[lots.product[i]].product_id,
+        hub=p.lot_hub[i],
+        province=province_name[lots.province[i]] if lots.province[i] >= 0 else "",
+        quantity_kg=float(lots.quantity_kg[i]), members=members(i, float(lots.quantity_kg[i])))
+        for i in range(len(lots)))
+    candidate_records = tuple(Candidate(lots.lot_id[int(lot)], buyer_ids[int(b)], float(s))
+                              for lot, b, s in zip(c.lot, c.buyer, scores, strict=True))
+
+    allocated = np.zeros(len(p.supply))
+    for i in range(len(lots)):
+        rows, member_kg = lots.members(i)
+        if lots.quantity_kg[i] > 0:
+            allocated[rows] += lot_used[i] * member_kg / lots.quantity_kg[i]
+    lot_of_row = np.full(len(p.supply), -1, dtype=np.int64)
+    lot_of_row[lots.member_row] = np.repeat(np.arange(len(lots)), np.diff(lots.member_ptr))
+    lot_reasons: dict[int, str] = {}
+    unmatched_supply = []
+    for i in sorted(range(len(p.supply)), key=supplier_ids.__getitem__):
+        rest = float(p.supply.quantity_kg[i] - allocated[i])
+        if rest <= 1e-6 and not p.supply_issue[i]:
+            continue
+        reason = p.supply_issue[i]
+        if not reason:
+            lot = int(lot_of_row[i])
+            if lot not in lot_reasons:
+                lot_reasons[lot] = lot_reason(lot, lots=lots, buyers=buyers, candidates=c,
+                                              flow=flow, served=served, scores=scores,
+                                              buyer_ids=buyer_ids, taxonomy=tax)
+            reason = lot_reasons[lot]
+        unmatched_supply.append(UnmatchedSupply(supplier_ids[i], max(rest, 0.0), reason))
+
+    unmatched_demand = []
+    for b, row in enumerate(p.buyer_rows.tolist()):
+        rest = float(buyers.quantity_kg[b] - served[b])
+        if rest <= 1e-6 and not p.demand_issue[row]:
+            continue
+        reason = p.demand_issue[row] or demand_reason(b, lots=lots, buyers=buyers, candidates=c,
+                                                       served=float(served[b]), flow=flow,
+                                                       taxonomy=tax)
+        unmatched_demand.append(UnmatchedDemand(buyer_ids[b], max(rest, 0.0), reason))
+
+    summary = Summary(
+        objective=solution.objective, status=solution.status, message=solution.message,
+        gap=solution.gap, seconds=p.seconds + time.perf_counter() - start,
+        supply_kg=float(p.supply.quantity_kg.sum()), demand_kg=float(p.demand.quantity_kg.sum()),
+        allocated_kg=float(flow.sum()),
+        by_province=_by_province(p, allocated), by_product=_by_product(p, allocations))
+    plan_lots = {a.lot_id for a in allocations}
+    stories = {buyer_ids[b]: _story(p, b, buyer_ids, allocations, unmatched_demand, scores,
+                                    plan_lots) for b in range(len(buyer_ids))}
+    return Plan(tuple(allocations), lot_records, candidate_records, tuple(unmatched_supply),
+                tuple(unmatched_demand), summary, stories)
+
+
+def _by_province(p: Prepared, allocated: FloatArray) -> tuple[dict[str, Any], ...]:
+    names = p.gazetteer.province
+    out: dict[str, dict[str, Any]] = {}
+    for i, prov in enumerate(p.regions.province.tolist()):
+        name = names[prov] if prov >= 0 else "(unknown)"
+        entry = out.setdefault(name, {"province": name, "suppliers": 0, "suppliers_served": 0,
+                                      "supply_kg": 0.0, "allocated_kg": 0.0})
+        entry["suppliers"] += 1
+        entry["suppliers_served"] += int(allocated[i] > 1e-6)
+        entry["supply_kg"] += float(p.supply.quantity_kg[i])
+        entry["allocated_kg"] += float(allocated[i])
+    return tuple(out[k] for k in sorted(out))
+
+
+def _by_product(p: Prepared, allocations: list[Allocation]) -> tuple[dict[str, Any], ...]:
+    out: dict[str, dict[str, Any]] = {}
+
+    def entry(product_id: str) -> dict[str, Any]:
+        return out.setdefault(product_id, {
+            "product_id": product_id, "hs_code": p.taxonomy[product_id].hs_code,
+            "supply_kg": 0.0, "demand_kg": 0.0, "allocated_kg": 0.0})
+
+    for m, kg in zip(p.supply_products, p.supply.quantity_kg.tolist(), strict=True):
+        if m.product_id:
+            entry(m.product_id)["supply_kg"] += kg
+    for m, kg in zip(p.demand_products, p.demand.quantity_kg.tolist(), strict=True):
+        if m.product_id:
+            entry(m.product_id)["demand_kg"] += kg
+    for a in allocations:
+        entry(a.product_id)["allocated_kg"] += a.quantity_kg
+    return tuple(out[k] for k in sorted(out))
+
+
+def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocation],
+           unmatched: list[UnmatchedDemand], scores: FloatArray,
+           plan_lots: set[str]) -> tuple[str, ...]:
+    row = int(p.buyer_rows[b])
+    d = p.demand
+    match_ = p.demand_products[row]
+    what = f"{match_.name} (HS {match_.hs_code})" if match_.product_id else \
+        f"{d.product[row]!r} (not a known product)"
+    where = ", ".join(x for x in (d.country[row], d.port[row]) if x) or "no destination"
+    terms = [f"MOQ {d.moq_kg[row]:,.0f} kg" if d.moq_kg[row] > 0 else "no MOQ"]
+    if not np.isnan(d.max_price_usd[row]):
+        terms.append(f"max {d.max_price_usd[row]:.2f} USD/kg landed")
+    if d.grade_min[row] > 0:
+        terms.append(f"grade {GRADE_NAMES[d.grade_min[row]]} or better")
+    if d.certifications_required[row]:
+        terms.append("needs " + ", ".join(sorted(d.certifications_required[row])))
+    name = f" ({d.name[row]})" if d.name[row] else ""
+    lines = [f"{buyer_ids[b]}{name} wants {d.quantity_kg[row]:,.0f} kg of {what} "
+             f"delivered to {where}; {'; '.join(terms)}."]
+    mine = [a for a in allocations if a.buyer_id == buyer_ids[b]]
+    if mine:
+        total = sum(a.quantity_kg for a in mine)
+        lines.append(f"It gets {total:,.0f} kg from {len(mine)} lot(s):")
+        for a in mine:
+            parts = ", ".join(f"{k} {v:.2f}" for k, v in a.score_breakdown.items())
+            lines.append(f"  - {a.quantity_kg:,.0f} kg from {a.lot_id} ({len(a.members)} BUMDes) "
+                         f"via {a.origin_port} -> {a.destination_port}, landed "
+                         f"{a.landed_cost_usd_per_kg:.2f} USD/kg in {a.transit_days:.1f} days; "
+                         f"score {a.score:.3f} ({parts})")
+    else:
+        lines.append("It gets nothing.")
+    c = p.candidates
+    others = np.flatnonzero(c.buyer == b)
+    unused = [k for k in others.tolist()
+              if p.lots.lot_id[c.lot[k]] not in {a.lot_id for a in mine}]
+    if unused:
+        best = sorted(unused, key=lambda k: -scores[k])[:3]
+        lines.append("Other feasible lots: " + "; ".join(
+            f"{p.lots.lot_id[c.lot[k]]} score {scores[k]:.3f}"
+            + (" (used by other buyers)" if p.lots.lot_id[c.lot[k]] in plan_lots else "")
+            for k in best) + ".")
+    rejected = c.rejected_reason[c.rejected_buyer == b]
+    if len(rejected):
+        counts = ", ".join(f"{int((rejected == code).sum())} on {REJECTIONS[code]}"
+                           for code in sorted(set(rejected.tolist())))
+        lines.append(f"Lots of this product ruled out: {counts}.")
+    for u in unmatched:
+        if u.buyer_id == buyer_ids[b]:
+            lines.append(f"Unserved {u.quantity_kg:,.0f} kg: {u.reason}.")
+    return tuple(lines)
+
+

@@ -1,0 +1,184 @@
+"""The plan: allocations, lots, candidates, unmatched supply and demand, and a summary."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+__all__ = ["Allocation", "Candidate", "LotRecord", "Member", "Plan", "Summary",
+           "UnmatchedDemand", "UnmatchedSupply"]
+
+Table = Literal["allocations", "lots", "candidates", "unmatched_supply", "unmatched_demand",
+                "by_province", "by_product"]
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One BUMDes' share of a lot or an allocation."""
+
+    supplier_id: str
+    quantity_kg: float
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """Kilograms of one lot sent to one buyer, with the score per kg and its breakdown."""
+
+    buyer_id: str
+    lot_id: str
+    product_id: str
+    hs_code: str
+    quantity_kg: float
+    score: float
+    score_breakdown: dict[str, float]
+    origin_port: str
+    destination_port: str
+    landed_cost_usd_per_kg: float
+    transit_days: float
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LotRecord:
+    """A consolidated lot: one product from one region, shipped from one hub."""
+
+    lot_id: str
+    product_id: str
+    hub: str
+    province: str
+    quantity_kg: float
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A feasible lot-buyer pair the solver saw, with its score per kg."""
+
+    lot_id: str
+    buyer_id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedSupply:
+    """Kilograms of one supplier's offer not allocated, and why."""
+
+    supplier_id: str
+    quantity_kg: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedDemand:
+    """Kilograms of one buyer's request not served, and why."""
+
+    buyer_id: str
+    quantity_kg: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Totals, solver status and the per-province and per-product tables."""
+
+    objective: float
+    status: str
+    message: str
+    gap: float
+    seconds: float
+    supply_kg: float
+    demand_kg: float
+    allocated_kg: float
+    by_province: tuple[dict[str, Any], ...]
+    by_product: tuple[dict[str, Any], ...]
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dict):
+        return {k: _round(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_round(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The result of :func:`matching.match`: every kg in is allocated or explained.
+
+    Examples
+    --------
+    >>> import matching
+    >>> plan = matching.match(matching.demo_supply(), matching.demo_demand())
+    >>> plan.summary.status
+    'optimal'
+    >>> sorted(plan.to_dict())
+    ['allocations', 'candidates', 'lots', 'summary', 'unmatched_demand', 'unmatched_supply']
+    """
+
+    allocations: tuple[Allocation, ...]
+    lots: tuple[LotRecord, ...]
+    candidates: tuple[Candidate, ...]
+    unmatched_supply: tuple[UnmatchedSupply, ...]
+    unmatched_demand: tuple[UnmatchedDemand, ...]
+    summary: Summary
+    buyer_story: dict[str, tuple[str, ...]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as plain JSON-ready data (the ``match --out`` format)."""
+        summary = asdict(self.summary)
+        out = {
+            "allocations": [asdict(a) for a in self.allocations],
+            "lots": [asdict(lot) for lot in self.lots],
+            "candidates": [asdict(c) for c in self.candidates],
+            "unmatched_supply": [asdict(u) for u in self.unmatched_supply],
+            "unmatched_demand": [asdict(u) for u in self.unmatched_demand],
+            "summary": summary,
+        }
+        return {k: _round(v) for k, v in out.items()}
+
+    def records(self, table: Table) -> list[dict[str, Any]]:
+        """One table of the plan as a list of flat records."""
+        data = self.to_dict()
+        if table in ("by_province", "by_product"):
+            return list(data["summary"][table])
+        if table not in data:
+            raise ValueError(f"The 'table' parameter of Plan.records must be one of "
+                             f"allocations, lots, candidates, unmatched_supply, "
+                             f"unmatched_demand, by_province, by_product; got {table!r} instead.")
+        rows = []
+        for record in data[table]:
+            flat = {k: v for k, v in record.items() if k not in ("members", "score_breakdown")}
+            for feature, value in record.get("score_breakdown", {}).items():
+                flat[f"score_{feature}"] = value
+            if "members" in record:
+                flat["members"] = len(record["members"])
+            rows.append(flat)
+        return rows
+
+    def to_frame(self, table: Table = "allocations") -> Any:
+        """One table of the plan as a pandas DataFrame (needs the ``pandas`` extra)."""
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError("Plan.to_frame needs pandas: pip install 'bumdes-match[pandas]'"
+                              ) from None
+        return pd.DataFrame.from_records(self.records(table))
+
+    def explain(self, buyer_id: str) -> str:
+        """The story of one buyer: what it asked for, what it got from where, and why.
+
+        Raises
+        ------
+        KeyError
+            When ``buyer_id`` is not a buyer of this plan.
+        """
+        if buyer_id not in self.buyer_story:
+            raise KeyError(f"no buyer {buyer_id!r} in this plan")
+        return "\n".join(self.buyer_story[buyer_id])
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"Plan(status={s.status!r}, allocations={len(self.allocations)}, "
+                f"allocated_kg={s.allocated_kg:,.0f}, objective={s.objective:,.1f})")

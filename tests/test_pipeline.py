@@ -1,0 +1,148 @@
+"""The whole pipeline on the demo data: every kg accounted for, MOQs held, the optimum
+checked against a direct solve, and row order irrelevant."""
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import matching
+
+from .conftest import demand_rows, supply_rows
+from .test_solve import reference
+
+
+def read_csv(path):
+    text = Path(path).read_text(encoding="utf-8-sig")
+    delimiter = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
+    return list(csv.DictReader(text.splitlines(), delimiter=delimiter))
+
+
+SUPPLY = read_csv(matching.demo_supply())
+DEMAND = read_csv(matching.demo_demand())
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return matching.prepare(matching.demo_supply(), matching.demo_demand())
+
+
+@pytest.fixture(scope="module")
+def plan(demo):
+    return demo.solve()
+
+
+def totals(plan):
+    supplied, served = defaultdict(float), defaultdict(float)
+    for a in plan.allocations:
+        served[a.buyer_id] += a.quantity_kg
+        assert sum(m.quantity_kg for m in a.members) == pytest.approx(a.quantity_kg)
+        for m in a.members:
+            supplied[m.supplier_id] += m.quantity_kg
+    return supplied, served
+
+
+def test_every_kg_is_accounted_for(demo, plan):
+    supplied, served = totals(plan)
+    unmatched_s = {u.supplier_id: u.quantity_kg for u in plan.unmatched_supply}
+    unmatched_d = {u.buyer_id: u.quantity_kg for u in plan.unmatched_demand}
+    for i, sid in enumerate(demo.supply.supplier_id):
+        assert supplied[sid] + unmatched_s.get(sid, 0.0) == pytest.approx(
+            demo.supply.quantity_kg[i], abs=1e-6)
+    for i, bid in enumerate(demo.demand.buyer_id):
+        assert served[bid] + unmatched_d.get(bid, 0.0) == pytest.approx(
+            demo.demand.quantity_kg[i], abs=1e-6)
+    assert all(u.reason for u in (*plan.unmatched_supply, *plan.unmatched_demand))
+
+
+def test_moq_and_capacity_hold(demo, plan):
+    _, served = totals(plan)
+    for i, bid in enumerate(demo.demand.buyer_id):
+        if served[bid] > 0:
+            assert served[bid] >= demo.demand.moq_kg[i] - 1e-6
+    used = defaultdict(float)
+    for a in plan.allocations:
+        used[a.lot_id] += a.quantity_kg
+    for lot in plan.lots:
+        assert used[lot.lot_id] <= lot.quantity_kg + 1e-6
+
+
+def test_consolidation_matters(demo, plan):
+    """A buyer whose MOQ exceeds every single village offer is served by pooled supply."""
+    moq = dict(zip(demo.demand.buyer_id, demo.demand.moq_kg, strict=True))
+    offers = dict(zip(demo.supply.supplier_id, demo.supply.quantity_kg, strict=True))
+    pooled_buyers = []
+    for buyer in {a.buyer_id for a in plan.allocations}:
+        mine = [a for a in plan.allocations if a.buyer_id == buyer]
+        biggest = max(offers[m.supplier_id] for a in mine for m in a.members)
+        if moq[buyer] > biggest:
+            pooled_buyers.append(buyer)
+    assert "RFQ-HK-01" in pooled_buyers
+    assert any(len(a.members) > 1 for a in plan.allocations)
+
+
+def test_objective_equals_direct_model(demo, plan):
+    lots = {lot.lot_id: i for i, lot in enumerate(plan.lots)}
+    buyers = {bid: i for i, bid in enumerate(demo.demand.buyer_id)}
+    lot = np.array([lots[c.lot_id] for c in plan.candidates])
+    buyer = np.array([buyers[c.buyer_id] for c in plan.candidates])
+    score = np.array([c.score for c in plan.candidates])
+    expected = reference(score, lot, buyer, np.array([x.quantity_kg for x in plan.lots]),
+                         demo.demand.quantity_kg, demo.demand.moq_kg)
+    assert plan.summary.objective == pytest.approx(expected, rel=1e-7)
+    assert plan.summary.objective == pytest.approx(
+        sum(a.score * a.quantity_kg for a in plan.allocations), rel=1e-9)
+
+
+def test_demo_tells_the_story(plan):
+    reasons = {u.supplier_id: u.reason for u in plan.unmatched_supply}
+    assert reasons["KNW-005"].startswith("product not recognised")
+    demand_reasons = {u.buyer_id: u.reason for u in plan.unmatched_demand}
+    assert demand_reasons["RFQ-KR-13"] == "no supply of this product"
+    assert demand_reasons["RFQ-QA-04"].startswith("MOQ larger than every lot in reach")
+    assert demand_reasons["RFQ-FR-10"].startswith("price ceiling below landed cost")
+    story = plan.explain("RFQ-HK-01")
+    assert story.startswith("RFQ-HK-01 (Kowloon Seafood Trading) wants 4,333 kg")
+    with pytest.raises(KeyError):
+        plan.explain("nobody")
+
+
+def without_timing(plan):
+    data = plan.to_dict()
+    data["summary"].pop("seconds")
+    return data
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.data_too_large])
+@given(st.permutations(SUPPLY), st.permutations(DEMAND))
+def test_row_order_does_not_change_the_plan(plan, supply, demand):
+    assert without_timing(matching.match(supply, demand)) == without_timing(plan)
+
+
+def test_small_lists_of_dicts_and_weights():
+    plan = matching.match(supply_rows(), demand_rows(), weights={"price": 2.0})
+    served = {a.buyer_id for a in plan.allocations}
+    assert served == {"B1", "B2"}
+    konawe = [lot for lot in plan.lots if lot.lot_id.startswith("mud_crab_live@74")]
+    assert konawe and {m.supplier_id for m in konawe[0].members} == {"S1", "S2"}
+
+
+def test_prepared_solve_equals_match(demo):
+    weights = matching.Weights(priority=3.0, price=0.2)
+    direct = matching.match(matching.demo_supply(), matching.demo_demand(), weights=weights)
+    assert without_timing(demo.solve(weights)) == without_timing(direct)
+
+
+def test_to_frame(plan):
+    pytest.importorskip("pandas")
+    frame = plan.to_frame("allocations")
+    assert len(frame) == len(plan.allocations)
+    assert "score_price" in frame.columns
+    assert len(plan.to_frame("by_province")) == len(plan.summary.by_province)
+    with pytest.raises(ValueError, match="The 'table' parameter"):
+        plan.to_frame("nope")
