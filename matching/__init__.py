@@ -30,6 +30,7 @@ from ._plan import (
                     UnmatchedSupply,
 )
 from ._products import ProductMatch, normalize_products
+from ._sensitivity import Sensitivity, sensitivity
 from ._weights import Weights
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "Prepared",
     "Problem",
     "ProductMatch",
+    "Sensitivity",
     "Summary",
     "UnmatchedDemand",
     "UnmatchedSupply",
@@ -55,6 +57,7 @@ __all__ = [
     "match",
     "normalize_products",
     "prepare",
+    "sensitivity",
 ]
 
 __version__ = "0.1.0"

@@ -4,7 +4,7 @@ score and solve (``Prepared.solve``); ``match`` does both."""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +32,10 @@ from ._products import ProductMatch, normalize_products
 from ._quality import GRADE_NAMES
 from ._regions import Gazetteer, RegionMatch, default_gazetteer, resolve_regions
 from ._schema import DemandTable, SupplyTable, parse_demand, parse_supply
+from ._sensitivity import Sensitivity, sensitivity
 from ._solve import solve_assignment
 from ._sources import Source, read_rows
+from ._stories import Stories
 from ._taxonomy import Taxonomy, default_taxonomy
 from ._weights import FEATURES, Weights
 
@@ -90,6 +92,14 @@ class Prepared:
     def solve(self, weights: Weights | Mapping[str, float] | None = None) -> Plan:
         """Score the candidates with ``weights`` and solve the assignment."""
         return _solve(self, _weights(weights))
+
+    def sensitivity(self, settings: Sequence[Weights | Mapping[str, float]] | None = None, *,
+                    grid: Mapping[str, Iterable[float]] | None = None,
+                    baseline: Weights | Mapping[str, float] | None = None,
+                    executor: Executor | None = None) -> Sensitivity:
+        """Solve once per weight setting (or ``grid`` point) and compare with ``baseline``;
+        see :func:`matching.sensitivity`."""
+        return sensitivity(self, settings, grid=grid, baseline=baseline, executor=executor)
 
 
 def prepare(supply: Source, demand: Source, *, config: Config | Mapping[str, Any] | None = None,
@@ -349,10 +359,14 @@ def _solve(p: Prepared, weights: Weights) -> Plan:
         gap=solution.gap, seconds=p.seconds + time.perf_counter() - start,
         supply_kg=float(p.supply.quantity_kg.sum()), demand_kg=float(p.demand.quantity_kg.sum()),
         allocated_kg=float(flow.sum()),
-        by_province=_by_province(p, allocated), by_product=_by_product(p, allocations))
+        by_province=_by_province(p, allocated), by_product=_by_product(p, allocations),
+        weights=weights.to_dict())
     plan_lots = {a.lot_id for a in allocations}
-    stories = {buyer_ids[b]: _story(p, b, buyer_ids, allocations, unmatched_demand, scores,
-                                    plan_lots) for b in range(len(buyer_ids))}
+    by_buyer: dict[str, list[Allocation]] = {}
+    for a in allocations:
+        by_buyer.setdefault(a.buyer_id, []).append(a)
+    stories = Stories(buyer_ids, lambda b: _story(
+        p, b, buyer_ids, by_buyer.get(buyer_ids[b], []), unmatched_demand, scores, plan_lots))
     return Plan(tuple(allocations), lot_records, candidate_records, tuple(unmatched_supply),
                 tuple(unmatched_demand), summary, stories)
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
+
+from ._optional import require
+from ._weights import FEATURES
 
 __all__ = ["Allocation", "Candidate", "LotRecord", "Member", "Plan", "Summary",
            "UnmatchedDemand", "UnmatchedSupply"]
@@ -91,6 +95,7 @@ class Summary:
     allocated_kg: float
     by_province: tuple[dict[str, Any], ...]
     by_product: tuple[dict[str, Any], ...]
+    weights: dict[str, float] = field(default_factory=dict)
 
 
 def _round(value: Any) -> Any:
@@ -101,6 +106,24 @@ def _round(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_round(v) for v in value]
     return value
+
+
+_SUMMARY_COLUMNS = {
+    "by_province": ["province", "suppliers", "suppliers_served", "supply_kg", "allocated_kg"],
+    "by_product": ["product_id", "hs_code", "supply_kg", "demand_kg", "allocated_kg"],
+}
+
+
+def _columns(table: str) -> list[str]:
+    """Column names of an empty table, as :meth:`Plan.records` would flatten them."""
+    if table in _SUMMARY_COLUMNS:
+        return _SUMMARY_COLUMNS[table]
+    kind = {"allocations": Allocation, "lots": LotRecord, "candidates": Candidate,
+            "unmatched_supply": UnmatchedSupply, "unmatched_demand": UnmatchedDemand}[table]
+    names = [f.name for f in fields(kind) if f.name not in ("score_breakdown", "members")]
+    if kind is Allocation:
+        names += [f"score_{f}" for f in FEATURES]
+    return names + (["members"] if kind in (Allocation, LotRecord) else [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +146,7 @@ class Plan:
     unmatched_supply: tuple[UnmatchedSupply, ...]
     unmatched_demand: tuple[UnmatchedDemand, ...]
     summary: Summary
-    buyer_story: dict[str, tuple[str, ...]]
+    buyer_story: Mapping[str, tuple[str, ...]]
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as plain JSON-ready data (the ``match --out`` format)."""
@@ -159,12 +182,9 @@ class Plan:
 
     def to_frame(self, table: Table = "allocations") -> Any:
         """One table of the plan as a pandas DataFrame (needs the ``pandas`` extra)."""
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError("Plan.to_frame needs pandas: pip install 'bumdes-match[pandas]'"
-                              ) from None
-        return pd.DataFrame.from_records(self.records(table))
+        pd = require("pandas", extra="pandas", feature="Plan.to_frame")
+        rows = self.records(table)
+        return pd.DataFrame.from_records(rows, columns=None if rows else _columns(table))
 
     def explain(self, buyer_id: str) -> str:
         """The story of one buyer: what it asked for, what it got from where, and why.
