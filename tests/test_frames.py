@@ -39,7 +39,9 @@ def test_dataframe_input_gives_the_same_plan(plan):
 def test_dataframe_with_numbers_and_missing_values():
     supply, demand = national(60, 15, seed=3)
     frame = pd.DataFrame(supply)
-    frame["lat"] = float("nan")  # a numeric column that is missing everywhere
+    for column in ("lintang", "bujur"):  # floats, NaN where the text was empty
+        frame[column] = pd.to_numeric(frame[column].replace("", None))
+    assert frame["lintang"].isna().any() and frame["lintang"].notna().any()
     assert without_timing(matching.match(frame, pd.DataFrame(demand))) == \
         without_timing(matching.match(supply, demand))
 
