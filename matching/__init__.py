@@ -30,6 +30,7 @@ from ._plan import (
                     UnmatchedSupply,
 )
 from ._products import ProductMatch, normalize_products
+from ._regions import RegionResult, resolve_regions
 from ._sensitivity import Sensitivity, sensitivity
 from ._weights import Weights
 
@@ -47,6 +48,7 @@ __all__ = [
     "Prepared",
     "Problem",
     "ProductMatch",
+    "RegionResult",
     "Sensitivity",
     "Summary",
     "UnmatchedDemand",
@@ -57,6 +59,7 @@ __all__ = [
     "match",
     "normalize_products",
     "prepare",
+    "resolve_regions",
     "sensitivity",
 ]
 

@@ -1,4 +1,4 @@
-"""The ``bumdes-match`` command line: ``demo``, ``match`` and ``normalize``.
+"""The ``bumdes-match`` command line: ``demo``, ``match``, ``normalize`` and ``region``.
 
 Exit status 0 when done, 2 for invalid input or options (every problem on stderr as
 ``file:row:column: message``, nothing written), 1 for an unexpected failure.
@@ -18,6 +18,7 @@ from ._exceptions import InputError, Problem
 from ._files import write_atomic
 from ._pipeline import match
 from ._products import normalize_products
+from ._regions import resolve_regions
 from ._text_report import format_plan
 from ._weights import Weights
 
@@ -42,7 +43,27 @@ def _parser() -> argparse.ArgumentParser:
     n = sub.add_parser("normalize", help="resolve product texts; one JSON object per line")
     n.add_argument("text", nargs="*", help="product texts")
     n.add_argument("--file", type=Path, help="a file with one product text per line")
+    r = sub.add_parser("region", help="resolve region texts to regencies; one JSON object "
+                                      "per line")
+    r.add_argument("text", nargs="*", help="region texts (\"Kab. Konawe\", \"Kota Kendari\")")
+    r.add_argument("--file", type=Path, help="a file with one region text per line")
     return parser
+
+
+def _region(args: argparse.Namespace) -> int:
+    texts = list(args.text)
+    if args.file is not None:
+        try:
+            texts += [line.strip() for line in args.file.read_text("utf-8-sig").splitlines()
+                      if line.strip()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError([Problem(str(args.file), 0, "", f"cannot read the file: {exc}")]
+                             ) from None
+    if not texts:
+        raise InputError([Problem("<args>", 0, "text", "give region texts or --file")])
+    for record in resolve_regions(texts).records():
+        print(json.dumps(record, ensure_ascii=False))
+    return 0
 
 
 def _options(path: Path | None, kind: type[Weights] | type[Config]) -> Weights | Config | None:
@@ -61,6 +82,8 @@ def _options(path: Path | None, kind: type[Weights] | type[Config]) -> Weights |
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "region":
+        return _region(args)
     if args.command == "normalize":
         texts = list(args.text)
         if args.file is not None:

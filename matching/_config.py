@@ -36,6 +36,12 @@ class Config:
         Smallest quantity on any allocation (0 = no minimum).
     time_limit : float, default 60
         Seconds the solver may take; the best plan found by then is returned.
+    strict_regions : bool, default False
+        When False, a supply row whose region cannot be resolved is kept (placed by its
+        province or coordinates when possible, else listed as unmatched with the reason
+        "location unknown"). When True, every regency or province text that does not
+        resolve, and every row that cannot be placed, is an :class:`InputError` naming
+        ``file:row:column``.
 
     Examples
     --------
@@ -52,8 +58,12 @@ class Config:
     freight: FreightRates = field(default_factory=FreightRates)
     min_shipment_kg: float = 0.0
     time_limit: float = 60.0
+    strict_regions: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.strict_regions, bool):
+            raise ValueError(f"The 'strict_regions' option must be true or false; got "
+                             f"{self.strict_regions!r} instead.")
         for name in ("horizon_months", "min_shipment_kg", "time_limit"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or \

@@ -30,7 +30,7 @@ from ._plan import (
 )
 from ._products import ProductMatch, normalize_products
 from ._quality import GRADE_NAMES
-from ._regions import Gazetteer, RegionMatch, default_gazetteer, resolve_regions
+from ._regions import Gazetteer, RegionMatch, default_gazetteer, locate_rows, region_problems
 from ._schema import DemandTable, SupplyTable, parse_demand, parse_supply
 from ._sensitivity import Sensitivity, sensitivity
 from ._solve import solve_assignment
@@ -135,8 +135,12 @@ def prepare(supply: Source, demand: Source, *, config: Config | Mapping[str, Any
     taxonomy, gazetteer, network = default_taxonomy(), default_gazetteer(), default_network()
     supply_products = normalize_products(supply_table.product, taxonomy=taxonomy)
     demand_products = normalize_products(demand_table.product, taxonomy=taxonomy)
-    regions = resolve_regions(supply_table.province, supply_table.regency, supply_table.lat,
-                              supply_table.lon, gazetteer=gazetteer)
+    regions = locate_rows(supply_table.province, supply_table.regency, supply_table.lat,
+                          supply_table.lon, gazetteer=gazetteer)
+    if cfg.strict_regions:
+        problems = region_problems(regions, source=supply_table.source, rows=supply_table.row)
+        if problems:
+            raise InputError(problems)
     supply_issue = tuple(_supply_issue(supply_table, i, supply_products[i], regions)
                          for i in range(len(supply_table)))
     product_pos = np.array([-1 if m.product_id is None else taxonomy.position(m.product_id)
@@ -224,9 +228,8 @@ def _read(supply: Source, demand: Source, cfg: Config) -> tuple[SupplyTable, Dem
 def _supply_issue(table: SupplyTable, i: int, product: ProductMatch, regions: RegionMatch) -> str:
     if product.product_id is None:
         return f"product not recognised: {table.product[i]!r}"
-    if np.isnan(regions.lat[i]):
-        where = ", ".join(x for x in (table.regency[i], table.province[i]) if x) or "nothing"
-        return f"location unknown: no regency, province or coordinates match ({where})"
+    if regions.regency[i] < 0 and regions.province[i] < 0:
+        return f"location unknown: {regions.resolved.reason[i]}"
     if table.quantity_kg[i] <= 0:
         return "nothing offered (0 kg)"
     return ""
