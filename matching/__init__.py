@@ -29,7 +29,9 @@ from ._plan import (
                     UnmatchedDemand,
                     UnmatchedSupply,
 )
-from ._products import ProductMatch, normalize_products
+from ._product_match import ProductMatch
+from ._product_resolver import ProductResolver
+from ._products import normalize_products
 from ._regions import RegionResult, resolve_regions
 from ._sensitivity import Sensitivity, sensitivity
 from ._weights import Weights
@@ -48,6 +50,7 @@ __all__ = [
     "Prepared",
     "Problem",
     "ProductMatch",
+    "ProductResolver",
     "RegionResult",
     "Sensitivity",
     "Summary",

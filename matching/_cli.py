@@ -24,6 +24,9 @@ from ._weights import Weights
 
 __all__ = ["main"]
 
+#: What ``normalize`` prints per text (docs/DESIGN: a stable contract).
+_NORMALIZE_KEYS = ("text", "product_id", "name", "hs_code", "confidence", "alternatives")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -96,7 +99,8 @@ def _run(args: argparse.Namespace) -> int:
         if not texts:
             raise InputError([Problem("<args>", 0, "text", "give product texts or --file")])
         for m in normalize_products(texts):
-            print(json.dumps(m.to_dict(), ensure_ascii=False))
+            record = m.to_dict()
+            print(json.dumps({key: record[key] for key in _NORMALIZE_KEYS}, ensure_ascii=False))
         return 0
     if args.command == "demo":
         plan = match(demo_supply(), demo_demand())

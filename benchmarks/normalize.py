@@ -1,0 +1,188 @@
+"""Product normalisation benchmark: accuracy on the labelled dev set, and throughput.
+
+    python benchmarks/normalize.py                 # accuracy (tune and held-out) + throughput
+    python benchmarks/normalize.py --failures      # also list the tuning rows it gets wrong
+    python benchmarks/normalize.py --calibrate     # refit the confidence calibration constants
+
+The dev set ``benchmarks/data/normalize_dev.csv`` holds labelled texts (sellers' and buyers'
+phrasing, Indonesian, English, mixed, typos, abbreviations, Latin names, non-products); its
+``split`` column (fixed by a CRC32 of the text) separates the ``tune`` rows, the only ones
+ever looked at while developing, from the ``heldout`` rows, which are only scored.
+
+Throughput is measured on a seeded batch of distinct texts: dev-set texts decorated with
+random quantities, sizes and filler, as they arrive in supply and demand files. The baseline
+resolves each text on its own with ``rapidfuzz.process.extractOne`` (WRatio) over the same
+synonym strings, the obvious approach this library replaces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from matching import ProductResolver
+from matching._product_resolver import CALIBRATION
+from matching._taxonomy import default_taxonomy
+from matching._text import clean_text
+
+DEV = Path(__file__).resolve().parent / "data" / "normalize_dev.csv"
+DECORATIONS = (
+    "{t}", "{t} {n} kg/bulan", "{t} kualitas ekspor", "jual {t} {n} ton", "{t} grade A",
+    "{t} {n}-{m} g", "ready {t} {n} MT per month", "{t} export quality", "{t}, {n} kg",
+    "need {t} {n} MT", "{t} size {n}/{m}", "supply {t} {n} kg per minggu",
+)
+
+
+def load_dev(path: Path = DEV) -> list[dict[str, str]]:
+    """The labelled rows of the dev set."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def scores(rows: list[dict[str, str]], predicted: list[str | None]) -> dict[str, float]:
+    """Top-1 HS6 accuracy over product rows, id accuracy, abstention precision/recall."""
+    gold = [r["hs_code"] or None for r in rows]
+    gold_id = [r["product_id"] or None for r in rows]
+    tax = default_taxonomy()
+    hs = [tax[p].hs_code if p else None for p in predicted]
+    products = [i for i, g in enumerate(gold) if g is not None]
+    abstained = [i for i, p in enumerate(predicted) if p is None]
+    non_products = [i for i, g in enumerate(gold) if g is None]
+    return {
+        "rows": len(rows),
+        "hs6_accuracy": sum(hs[i] == gold[i] for i in products) / max(len(products), 1),
+        "id_accuracy": sum(predicted[i] == gold_id[i] for i in products) / max(len(products), 1),
+        "abstain_precision": sum(gold[i] is None for i in abstained) / max(len(abstained), 1),
+        "abstain_recall": sum(predicted[i] is None for i in non_products)
+        / max(len(non_products), 1),
+        "abstained": len(abstained),
+        "non_products": len(non_products),
+    }
+
+
+def synonym_choices() -> tuple[list[str], list[str]]:
+    """Every name and synonym (cleaned) with its product id: the baseline's choices."""
+    choices, owners = [], []
+    for product in default_taxonomy():
+        for phrase in (product.name_en, product.name_id, *product.synonyms):
+            choices.append(clean_text(phrase))
+            owners.append(product.product_id)
+    return choices, owners
+
+
+def baseline(texts: list[str], choices: list[str], owners: list[str],
+             cutoff: float = 86.0) -> list[str | None]:
+    """Per-row ``extractOne`` over the synonyms; abstain below ``cutoff``."""
+    out: list[str | None] = []
+    for text in texts:
+        hit = process.extractOne(clean_text(text), choices, scorer=fuzz.WRatio,
+                                 score_cutoff=cutoff)
+        out.append(owners[hit[2]] if hit else None)
+    return out
+
+
+def batch(rows: list[dict[str, str]], n: int, seed: int = 0) -> list[str]:
+    """``n`` seeded texts: dev texts with random quantities, sizes and filler."""
+    rng = np.random.default_rng(seed)
+    texts = [r["text"] for r in rows]
+    pick = rng.integers(len(texts), size=n)
+    form = rng.integers(len(DECORATIONS), size=n)
+    num = rng.integers(1, 5000, size=n)
+    out = [DECORATIONS[f].format(t=texts[p], n=a, m=a + 100)
+           for p, f, a in zip(pick.tolist(), form.tolist(), num.tolist(), strict=True)]
+    return out
+
+
+def calibrate(resolver: ProductResolver, rows: list[dict[str, str]]) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    tune = [r for r in rows if r["split"] == "tune" and r["hs_code"]]
+    product, score, _ = resolver._scores([r["text"] for r in tune])
+    tax = resolver.taxonomy_
+    correct = np.array([p >= 0 and tax.products[p].hs_code == r["hs_code"]
+                        for p, r in zip(product[:, 0].tolist(), tune, strict=True)])
+    features = np.c_[score[:, 0], score[:, 0] - score[:, 1]]
+    model = LogisticRegression(C=10.0).fit(features, correct)
+    a, (b, c) = float(model.intercept_[0]), model.coef_[0].tolist()
+    print(f"CALIBRATION = ({a:.2f}, {b:.2f}, {c:.2f})  (currently {CALIBRATION})")
+    confidence = 1 / (1 + np.exp(-(CALIBRATION[0] + features @ np.array(CALIBRATION[1:]))))
+    for lo, hi in ((0, 0.5), (0.5, 0.8), (0.8, 0.95), (0.95, 1.01)):
+        sel = (confidence >= lo) & (confidence < hi)
+        if sel.any():
+            print(f"  confidence [{lo:.2f}, {hi:.2f}): {sel.sum():4d} rows, "
+                  f"mean {confidence[sel].mean():.3f}, accuracy {correct[sel].mean():.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="texts in the throughput batch")
+    parser.add_argument("--baseline-n", type=int, default=2_000,
+                        help="texts the (slow) baseline resolves for its throughput")
+    parser.add_argument("--failures", action="store_true", help="list wrong tuning rows")
+    parser.add_argument("--calibrate", action="store_true", help="refit the calibration")
+    parser.add_argument("--workers", type=int, default=1, help="cdist threads (-1 = all)")
+    args = parser.parse_args(argv)
+
+    rows = load_dev()
+    start = time.perf_counter()
+    resolver = ProductResolver(workers=args.workers).fit()
+    fit_seconds = time.perf_counter() - start
+    print(f"dev set: {len(rows)} rows; fit {fit_seconds:.2f} s; cores {os.cpu_count()}; "
+          f"load {os.getloadavg()[0]:.2f}")
+    if args.calibrate:
+        calibrate(resolver, rows)
+    matches = resolver.transform([r["text"] for r in rows])
+    choices, owners = synonym_choices()
+    base = baseline([r["text"] for r in rows], choices, owners)
+    print(f"{'split':8} {'method':9} {'rows':>5} {'HS6 acc':>8} {'id acc':>7} "
+          f"{'abst P':>7} {'abst R':>7}")
+    for split in ("tune", "heldout", "all"):
+        idx = [i for i, r in enumerate(rows) if split in ("all", r["split"])]
+        sub = [rows[i] for i in idx]
+        for name, predicted in (("resolver", [matches[i].product_id for i in idx]),
+                                ("baseline", [base[i] for i in idx])):
+            s = scores(sub, predicted)
+            print(f"{split:8} {name:9} {s['rows']:5d} {s['hs6_accuracy']:8.1%} "
+                  f"{s['id_accuracy']:7.1%} {s['abstain_precision']:7.1%} "
+                  f"{s['abstain_recall']:7.1%}")
+    if args.failures:
+        tax = default_taxonomy()
+        for r, m in zip(rows, matches, strict=True):
+            gold_hs = r["hs_code"] or None
+            if r["split"] == "tune" and m.hs_code != gold_hs:
+                print(f"  WRONG {r['text']!r}: gold {r['product_id'] or None} -> "
+                      f"{m.product_id} {m.confidence} {m.alternatives[:2]}")
+            elif r["split"] == "tune" and m.product_id != (r["product_id"] or None):
+                gold = tax[r["product_id"]].product_id
+                print(f"  same HS {r['text']!r}: gold {gold} -> {m.product_id}")
+
+    texts = batch(rows, args.n)
+    print(f"throughput batch: {len(texts)} texts, {len(set(texts))} distinct")
+    resolver.transform(texts[:1000])
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        resolver.transform(texts)
+        best = min(best, time.perf_counter() - start)
+    small = texts[: args.baseline_n]
+    start = time.perf_counter()
+    baseline(small, choices, owners)
+    base_rate = len(small) / (time.perf_counter() - start)
+    rate = len(texts) / best
+    print(f"resolver batch: {rate:,.0f} texts/s ({best:.2f} s for {len(texts):,})")
+    print(f"baseline extractOne per row: {base_rate:,.0f} texts/s; "
+          f"speed-up {rate / base_rate:.0f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
