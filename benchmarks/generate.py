@@ -62,10 +62,13 @@ _GRADES = (("", "-"), ("C", "3", "lokal", "mutu III", "asalan"),
 
 @dataclass(frozen=True, slots=True)
 class Instance:
-    """Generated rows, ready to write as CSV or pass to :func:`matching.match`."""
+    """Generated rows, ready to write as CSV or pass to :func:`matching.match`, and the
+    product each row was generated from (``None`` for a text that names no product)."""
 
     supply: list[dict[str, str]]
     demand: list[dict[str, str]]
+    supply_product: list[str | None]
+    demand_product: list[str | None]
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -249,13 +252,16 @@ def generate(n_suppliers: int, n_buyers: int, *, seed: int = 0) -> Instance:
     ids = rng.permutation(n_suppliers)
 
     supply: list[dict[str, str]] = []
+    truth: list[str | None] = []
     for i in range(n_suppliers):
         reg = regencies[int(supply_regency[i])]
         prov = provinces[reg["province_code"]]
         p = products[int(supply_product[i])]
         text = _product_text(p, rng, english=rng.random() < 0.12, typo=0.08)
+        truth.append(p["product_id"])
         if rng.random() < 0.015:
             text = str(rng.choice(_NOT_PRODUCTS))
+            truth[-1] = None
         quantity, unit, period = _supply_quantity(float(supply_kg[i]), rng)
         price = ""
         if rng.random() < 0.8:
@@ -330,7 +336,9 @@ def generate(n_suppliers: int, n_buyers: int, *, seed: int = 0) -> Instance:
             "port": port, "grade_min": grade, "certifications_required": certs,
         })
     order = rng.permutation(n_suppliers)
-    return Instance([supply[i] for i in order.tolist()], demand)
+    return Instance([supply[i] for i in order.tolist()], demand,
+                    [truth[i] for i in order.tolist()],
+                    [products[int(p)]["product_id"] for p in buyer_product.tolist()])
 
 
 def write(instance: Instance, out: Path) -> tuple[Path, Path]:

@@ -7,6 +7,7 @@ Exit status 0 when done, 2 for invalid input or options (every problem on stderr
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from collections.abc import Sequence
@@ -43,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--config", type=Path, help="JSON object of run options")
     m.add_argument("--out", type=Path,
                    help="write the plan JSON here (default: print it to stdout)")
+    for p in (demo, m):
+        p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="progress bars on stderr (default: when stderr is a terminal "
+                            "and tqdm is installed)")
     n = sub.add_parser("normalize", help="resolve product texts; one JSON object per line")
     n.add_argument("text", nargs="*", help="product texts")
     n.add_argument("--file", type=Path, help="a file with one product text per line")
@@ -84,6 +89,14 @@ def _options(path: Path | None, kind: type[Weights] | type[Config]) -> Weights |
         raise InputError([Problem(str(path), 0, "", str(exc))]) from None
 
 
+def _progress(asked: bool | None) -> bool:
+    """Progress bars when asked, or by default when stderr is a terminal and tqdm is
+    installed."""
+    if asked is not None:
+        return asked
+    return sys.stderr.isatty() and importlib.util.find_spec("tqdm") is not None
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "region":
         return _region(args)
@@ -102,14 +115,16 @@ def _run(args: argparse.Namespace) -> int:
             record = m.to_dict()
             print(json.dumps({key: record[key] for key in _NORMALIZE_KEYS}, ensure_ascii=False))
         return 0
+    progress = _progress(args.progress)
     if args.command == "demo":
-        plan = match(demo_supply(), demo_demand())
+        plan = match(demo_supply(), demo_demand(), progress=progress)
     else:
         weights = _options(args.weights, Weights)
         config = _options(args.config, Config)
         assert weights is None or isinstance(weights, Weights)
         assert config is None or isinstance(config, Config)
-        plan = match(args.supply, args.demand, weights=weights, config=config)
+        plan = match(args.supply, args.demand, weights=weights, config=config,
+                     progress=progress)
     text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
     if args.out is not None:
         write_atomic(args.out, text + "\n")

@@ -4,7 +4,7 @@ score and solve (``Prepared.solve``); ``match`` does both."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +18,7 @@ from ._consolidate import Lots, consolidate
 from ._exceptions import InputError, Problem
 from ._explain import demand_reason, lot_reason
 from ._logistics import PortNetwork, default_network
+from ._parallel import check_executor, map_chunks
 from ._plan import (
     Allocation,
     Candidate,
@@ -29,6 +30,7 @@ from ._plan import (
     UnmatchedSupply,
 )
 from ._products import ProductMatch, normalize_products
+from ._progress import Stages, observe
 from ._quality import GRADE_NAMES
 from ._regions import Gazetteer, RegionMatch, default_gazetteer, locate_rows, region_problems
 from ._schema import DemandTable, SupplyTable, parse_demand, parse_supply
@@ -43,6 +45,9 @@ __all__ = ["Prepared", "match", "prepare"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+#: Product texts per task when normalisation is mapped over an executor.
+NORMALISE_CHUNK = 4_000
 
 
 def _config(config: Config | Mapping[str, Any] | None) -> Config:
@@ -89,9 +94,17 @@ class Prepared:
     network: PortNetwork
     seconds: float
 
-    def solve(self, weights: Weights | Mapping[str, float] | None = None) -> Plan:
-        """Score the candidates with ``weights`` and solve the assignment."""
-        return _solve(self, _weights(weights))
+    def solve(self, weights: Weights | Mapping[str, float] | None = None, *,
+              executor: Executor | None = None, progress: bool = False) -> Plan:
+        """Score the candidates with ``weights`` and solve the assignment.
+
+        ``executor`` solves independent parts in parallel (the plan is the same);
+        ``progress`` shows progress bars on stderr (needs tqdm).
+        """
+        weights = _weights(weights)
+        executor = check_executor(executor)
+        with observe(progress), Stages() as stages:
+            return _solve(self, weights, executor=executor, stages=stages)
 
     def sensitivity(self, settings: Sequence[Weights | Mapping[str, float]] | None = None, *,
                     grid: Mapping[str, Iterable[float]] | None = None,
@@ -103,7 +116,7 @@ class Prepared:
 
 
 def prepare(supply: Source, demand: Source, *, config: Config | Mapping[str, Any] | None = None,
-            executor: Executor | None = None) -> Prepared:
+            executor: Executor | None = None, progress: bool = False) -> Prepared:
     """Validate, normalise, consolidate and build the candidate pairs once.
 
     Parameters
@@ -113,7 +126,11 @@ def prepare(supply: Source, demand: Source, *, config: Config | Mapping[str, Any
     config : Config or mapping, optional
         Run options; defaults to ``Config()``.
     executor : concurrent.futures.Executor, optional
-        Reserved for parallel preparation; the result is the same with or without it.
+        Normalises product texts in chunks on it (``ThreadPoolExecutor``,
+        ``ProcessPoolExecutor``, or ``distributed.Client(...).get_executor()`` to use a
+        Dask cluster); the result is the same with or without it.
+    progress : bool, default False
+        Show a progress bar per stage on stderr (needs tqdm: the ``progress`` extra).
 
     Raises
     ------
@@ -128,19 +145,35 @@ def prepare(supply: Source, demand: Source, *, config: Config | Mapping[str, Any
     >>> plan.summary.status
     'optimal'
     """
-    del executor
+    executor = check_executor(executor)
+    with observe(progress), Stages() as stages:
+        return _prepare(supply, demand, _config(config), executor=executor, stages=stages)
+
+
+def _normalise(texts: tuple[str, ...], executor: Executor | None,
+               advance: Callable[[int], None]) -> tuple[ProductMatch, ...]:
+    # Each text resolves on its own, so chunks give the same matches as one call.
+    return tuple(map_chunks(normalize_products, texts, executor=executor,
+                            chunk_size=NORMALISE_CHUNK, advance=advance))
+
+
+def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor | None,
+             stages: Stages) -> Prepared:
     start = time.perf_counter()
-    cfg = _config(config)
+    stages.next("parse")
     supply_table, demand_table = _read(supply, demand, cfg)
     taxonomy, gazetteer, network = default_taxonomy(), default_gazetteer(), default_network()
-    supply_products = normalize_products(supply_table.product, taxonomy=taxonomy)
-    demand_products = normalize_products(demand_table.product, taxonomy=taxonomy)
+    advance = stages.next("normalise", total=len(supply_table) + len(demand_table))
+    supply_products = _normalise(supply_table.product, executor, advance)
+    demand_products = _normalise(demand_table.product, executor, advance)
+    stages.next("regions")
     regions = locate_rows(supply_table.province, supply_table.regency, supply_table.lat,
                           supply_table.lon, gazetteer=gazetteer)
     if cfg.strict_regions:
         problems = region_problems(regions, source=supply_table.source, rows=supply_table.row)
         if problems:
             raise InputError(problems)
+    stages.next("consolidate")
     supply_issue = tuple(_supply_issue(supply_table, i, supply_products[i], regions)
                          for i in range(len(supply_table)))
     product_pos = np.array([-1 if m.product_id is None else taxonomy.position(m.product_id)
@@ -162,6 +195,7 @@ def prepare(supply: Source, demand: Source, *, config: Config | Mapping[str, Any
         quantity_kg=supply_table.quantity_kg, price_usd=supply_table.price_usd,
         confidence=confidence, disadvantaged=disadvantaged, lat=regions.lat, lon=regions.lon)
     lot_hub = tuple(_hub_name(lots, i, gazetteer) for i in range(len(lots)))
+    stages.next("candidates")
     buyer_rows = np.array(sorted(range(len(demand_table)),
                                  key=demand_table.buyer_id.__getitem__), dtype=np.int64)
     buyers, demand_issue = _buyers(demand_table, demand_products, buyer_rows, taxonomy, network)
@@ -174,7 +208,7 @@ def prepare(supply: Source, demand: Source, *, config: Config | Mapping[str, Any
 
 def match(supply: Source, demand: Source, *, weights: Weights | Mapping[str, float] | None = None,
           config: Config | Mapping[str, Any] | None = None,
-          executor: Executor | None = None) -> Plan:
+          executor: Executor | None = None, progress: bool = False) -> Plan:
     """Match BUMDes supply to buyer demand and explain the plan.
 
     Parameters
@@ -186,7 +220,11 @@ def match(supply: Source, demand: Source, *, weights: Weights | Mapping[str, flo
     config : Config or mapping, optional
         Run options; defaults to ``Config()``.
     executor : concurrent.futures.Executor, optional
-        Reserved for parallel solving; the plan is the same with or without it.
+        Maps product normalisation chunks and independent solver parts over it
+        (``ThreadPoolExecutor``, ``ProcessPoolExecutor``, or a Dask cluster's
+        ``client.get_executor()``); the plan is the same with or without it.
+    progress : bool, default False
+        Show a progress bar per stage on stderr (needs tqdm: the ``progress`` extra).
 
     Returns
     -------
@@ -205,7 +243,9 @@ def match(supply: Source, demand: Source, *, weights: Weights | Mapping[str, flo
     True
     """
     weights = _weights(weights)
-    return prepare(supply, demand, config=config, executor=executor).solve(weights)
+    with observe(progress):
+        prepared = prepare(supply, demand, config=config, executor=executor)
+        return prepared.solve(weights, executor=executor)
 
 
 def _read(supply: Source, demand: Source, cfg: Config) -> tuple[SupplyTable, DemandTable]:
@@ -277,8 +317,10 @@ def _buyers(table: DemandTable, products: tuple[ProductMatch, ...], rows: IntArr
     return buyers, tuple(issues)
 
 
-def _solve(p: Prepared, weights: Weights) -> Plan:
+def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
+           stages: Stages) -> Plan:
     start = time.perf_counter()
+    stages.next("solve")
     w = np.array(weights.as_array())
     c, lots, buyers, tax = p.candidates, p.lots, p.buyers, p.taxonomy
     scores = c.features @ w / w.sum() if len(c) else np.zeros(0)
@@ -286,6 +328,7 @@ def _solve(p: Prepared, weights: Weights) -> Plan:
                                 demand=buyers.quantity_kg, moq=buyers.moq_kg,
                                 min_shipment=p.config.min_shipment_kg,
                                 time_limit=p.config.time_limit)
+    stages.next("plan")
     flow = solution.flow
     buyer_ids = [p.demand.buyer_id[i] for i in p.buyer_rows.tolist()]
     supplier_ids = p.supply.supplier_id

@@ -1,0 +1,102 @@
+"""Executors and progress: the plan is the same serial, on threads, on processes and on a
+Dask cluster; progress bars only when asked for."""
+
+import importlib.util
+import sys
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import matching
+from matching import _pipeline
+from matching._parallel import map_chunks, map_ordered
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _generate():
+    spec = importlib.util.spec_from_file_location("benchmarks_generate_p",
+                                                  BENCHMARKS / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def comparable(plan):
+    out = plan.to_dict()
+    del out["summary"]["seconds"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    out = tmp_path_factory.mktemp("instance")
+    return _generate().write(_generate().generate(500, 150, seed=11), out)
+
+
+@pytest.fixture(scope="module")
+def serial(files):
+    return comparable(matching.match(*files))
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(_pipeline, "NORMALISE_CHUNK", 97)
+
+
+def test_threads_give_the_serial_plan(files, serial, small_chunks):
+    with ThreadPoolExecutor(3) as pool:
+        assert comparable(matching.match(*files, executor=pool)) == serial
+
+
+def test_processes_give_the_serial_plan(files, serial, small_chunks):
+    with ProcessPoolExecutor(2) as pool:
+        prepared = matching.prepare(*files, executor=pool)
+        assert comparable(prepared.solve(executor=pool)) == serial
+
+
+def test_dask_cluster_gives_the_serial_plan(files, serial, small_chunks):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        assert comparable(matching.match(*files, executor=client.get_executor())) == serial
+
+
+def test_executor_must_submit(files):
+    with pytest.raises(TypeError, match=r"The 'executor' parameter must be a "
+                                        r"concurrent\.futures\.Executor"):
+        matching.prepare(*files, executor="threads")
+
+
+def test_map_helpers_keep_order_and_count():
+    done = []
+    with ThreadPoolExecutor(4) as pool:
+        got = map_chunks(lambda xs: [x * x for x in xs], list(range(23)), executor=pool,
+                         chunk_size=5, advance=done.append)
+        assert got == [x * x for x in range(23)]
+        assert done == [5, 5, 5, 5, 3]
+        assert map_ordered(str, [3, 1, 2], executor=pool) == ["3", "1", "2"]
+    assert map_chunks(list, [], executor=None, chunk_size=5) == []
+
+
+def test_progress_off_by_default_on_when_asked(capsys):
+    pytest.importorskip("tqdm")
+    matching.match(matching.demo_supply(), matching.demo_demand())
+    assert capsys.readouterr().err == ""
+    matching.match(matching.demo_supply(), matching.demo_demand(), progress=True)
+    err = capsys.readouterr().err
+    for name in ("parse", "normalise", "candidates", "solve"):
+        assert name in err
+
+
+def test_cli_progress_flag(capsys, tmp_path):
+    pytest.importorskip("tqdm")
+    from matching._cli import main
+
+    assert main(["demo", "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["demo", "--progress"]) == 0
+    assert "normalise" in capsys.readouterr().err
