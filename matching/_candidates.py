@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._consolidate import Lots
-from ._logistics import FreightRates, Mode, PortNetwork, nearest_origin, route_costs
+from ._logistics import FreightRates, PortNetwork, hub_islands, plan_routes
 from ._taxonomy import Taxonomy
 from ._weights import FEATURES
 
@@ -121,18 +121,13 @@ def build_candidates(lots: Lots, buyers: Buyers, *, taxonomy: Taxonomy, network:
     max_days = np.array([taxonomy.products[p].max_transit_days or np.inf
                          for p in lots.product.tolist()], dtype=float)
     air_lot = transport == "air"
-    origin = np.zeros(len(lots), dtype=np.int64)
-    land_km = np.zeros(len(lots))
-    modes: tuple[tuple[Mode, npt.NDArray[np.bool_]], ...] = (("sea", ~air_lot), ("air", air_lot))
-    for mode, mask in modes:
-        if mask.any():
-            origin[mask], land_km[mask] = nearest_origin(network, lots.hub_lat[mask],
-                                                         lots.hub_lon[mask], mode)
     destination = np.where(air_lot[lot], buyers.destination_air[buyer],
                            buyers.destination_sea[buyer])
-    freight, days = route_costs(network, rates, transport=transport[lot].tolist(),
-                                origin=origin[lot], land_km=land_km[lot],
-                                destination=destination)
+    routes = plan_routes(network, rates, hub_lat=lots.hub_lat, hub_lon=lots.hub_lon,
+                         hub_island=hub_islands(lots.hub_lat, lots.hub_lon, lots.regency),
+                         transport=transport.tolist(), max_days=max_days, hub=lot,
+                         destination=destination)
+    freight, days, origin = routes.cost_usd_per_kg, routes.transit_days, routes.origin_port
     price = lots.price_usd[lot]
     landed = np.where(np.isnan(price), freight, price + freight)
     ceiling = buyers.max_price_usd[buyer]
@@ -166,7 +161,7 @@ def build_candidates(lots: Lots, buyers: Buyers, *, taxonomy: Taxonomy, network:
     ]) if len(lot) else np.zeros((0, len(FEATURES)))
     return Candidates(
         lot=lot[keep], buyer=buyer[keep], features=features[keep], freight_usd=freight[keep],
-        transit_days=days[keep], landed_usd=landed[keep], origin_port=origin[lot][keep],
+        transit_days=days[keep], landed_usd=landed[keep], origin_port=origin[keep],
         destination_port=destination[keep], rejected_lot=lot[~keep],
         rejected_buyer=buyer[~keep], rejected_reason=reason[~keep],
         rejected_value=value[~keep],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import resources
@@ -12,11 +13,14 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz import fuzz, process
 
 from ._geo import haversine_km
+from ._regions import default_gazetteer
 from ._text import clean_text
 
-__all__ = ["FreightRates", "PortNetwork", "default_network", "route_costs"]
+__all__ = ["FIRST_LEGS", "FreightRates", "PortNetwork", "Routes", "default_network",
+           "hub_islands", "plan_routes"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -26,24 +30,46 @@ KM_PER_NM = 1.852
 
 @dataclass(frozen=True, slots=True)
 class FreightRates:
-    """Freight rates in USD per kg, per kg-km (land, air) or per kg-nm (sea), and speeds.
+    """The logistics cost model: rates in USD per kg, per kg-km (land, air) or per kg-nm
+    (sea), speeds and fixed days, per transport class (``air`` for live seafood, ``reefer``
+    for frozen and chilled goods, ``dry`` for shelf-stable goods).
 
-    Defaults are round figures for consolidated LCL / air cargo out of Indonesia; see
-    ``docs/scoring.md``. Override any of them through ``Config(freight=...)``.
+    A route is a first leg from the hub to an Indonesian export port or airport (a truck
+    on the same island; an inter-island feeder ship, or for air cargo a domestic flight,
+    when the hub is on another island) and a main leg from there to the buyer's port.
+    Defaults are round planning figures, not quotes; ``docs/logistics.md`` gives their
+    basis. Override any of them through ``Config(freight={...})``.
+
+    Examples
+    --------
+    >>> FreightRates().reefer_per_kg
+    0.1
+    >>> FreightRates.from_mapping({"air_per_kg": 0.5}).air_per_kg
+    0.5
     """
 
     land_per_kg_km: float = 0.00012
+    land_reefer_per_kg_km: float = 0.0002
     land_circuity: float = 1.3
     land_km_per_day: float = 400.0
+    feeder_dry_per_kg: float = 0.03
+    feeder_dry_per_kg_nm: float = 0.00006
+    feeder_reefer_per_kg: float = 0.06
+    feeder_reefer_per_kg_nm: float = 0.00012
+    feeder_knots: float = 10.0
+    feeder_port_days: float = 3.0
     dry_per_kg: float = 0.04
     dry_per_kg_nm: float = 0.000012
     reefer_per_kg: float = 0.10
     reefer_per_kg_nm: float = 0.00003
-    air_per_kg: float = 0.35
-    air_per_kg_km: float = 0.0008
     sea_circuity: float = 1.25
     sea_knots: float = 14.0
     port_days: float = 4.0
+    air_domestic_per_kg: float = 0.25
+    air_domestic_per_kg_km: float = 0.001
+    air_domestic_days: float = 1.0
+    air_per_kg: float = 0.35
+    air_per_kg_km: float = 0.0008
     air_km_per_day: float = 12_000.0
     air_handling_days: float = 1.5
 
@@ -63,9 +89,26 @@ class FreightRates:
         return cls(**{k: float(v) for k, v in values.items()})
 
 
+#: Words around a port's name that do not identify it.
+_PORT_FILLER = frozenset({"port", "of", "pelabuhan", "airport", "bandara", "bandar", "udara",
+                          "international", "internasional", "intl", "seaport", "harbour",
+                          "harbor", "terminal", "container", "cargo", "kargo", "the", "int",
+                          "airfield", "laut"})
+COUNTRY_CUTOFF = 88.0
+PORT_CUTOFF = 86.0
+
+
+def _port_key(text: str) -> str:
+    return " ".join(w for w in clean_text(text).split() if w not in _PORT_FILLER)
+
+
 @dataclass(frozen=True, slots=True)
 class PortNetwork:
-    """Origin ports in Indonesia, destination ports abroad, and distances between them."""
+    """Origin ports in Indonesia, destination ports abroad, and distances between them.
+
+    ``island`` names the island of each Indonesian port (``""`` abroad);
+    ``sea_nm[i, j]`` is the searoute distance in nautical miles (NaN when not tabled).
+    """
 
     name: tuple[str, ...]
     locode: tuple[str, ...]
@@ -74,24 +117,78 @@ class PortNetwork:
     lat: FloatArray
     lon: FloatArray
     origin: npt.NDArray[np.bool_]
+    island: tuple[str, ...]
     sea_nm: FloatArray = field(repr=False)
     countries: dict[str, str] = field(repr=False)
     country_default: dict[tuple[str, str], int] = field(repr=False)
-    _names: dict[str, int] = field(repr=False)
+    _names: dict[str, tuple[int, ...]] = field(repr=False)
 
     def country(self, text: str) -> str | None:
-        """ISO code of the country ``text`` names (English, Indonesian, or ISO code)."""
-        return self.countries.get(clean_text(text))
+        """ISO code of the country ``text`` names (English or Indonesian name, alias, ISO
+        code, or a near spelling), or None.
+
+        Examples
+        --------
+        >>> net = default_network()
+        >>> [net.country(t) for t in ("Belanda", "NL", "the Netherlands", "Netherland")]
+        ['NL', 'NL', 'NL', 'NL']
+        """
+        key = clean_text(text)
+        hit = self.countries.get(key) or self.countries.get(key.removeprefix("the "))
+        if hit is None and len(key) >= 5:
+            best = process.extractOne(key, list(self.countries), scorer=fuzz.ratio,
+                                      score_cutoff=COUNTRY_CUTOFF)
+            hit = self.countries[best[0]] if best else None
+        return hit
+
+    def port(self, text: str) -> tuple[int, ...]:
+        """Destination ports ``text`` names (LOCODE, IATA code, name, city), or ``()``."""
+        key = _port_key(text)
+        for variant in (key, key.replace(" ", "")):
+            hits = self._names.get(variant)
+            if hits:
+                return hits
+        if len(key) >= 5:
+            best = process.extractOne(key, list(self._names), scorer=fuzz.ratio,
+                                      score_cutoff=PORT_CUTOFF)
+            if best:
+                return self._names[best[0]]
+        return ()
 
     def destination(self, country: str, port: str, mode: Mode) -> int:
-        """Index of the buyer's port for ``mode``, or -1 when it cannot be placed."""
-        if port:
-            hit = self._names.get(clean_text(port))
-            if hit is not None and not self.origin[hit]:
-                if self.kind[hit] == mode:
-                    return hit
-                country = country or self.country_code[hit]
+        """Index of the buyer's port for ``mode``, or -1 when it cannot be placed.
+
+        A named port of the mode wins (when it is in the named country, or no country is
+        named); a named port of the other mode stands for the nearest port of ``mode`` in
+        its country (a buyer in Rotterdam flying live crab gets Amsterdam Schiphol); else
+        the country's default port of the mode.
+
+        Examples
+        --------
+        >>> net = default_network()
+        >>> [net.locode[net.destination(c, p, "sea")] for c, p in
+        ...  [("Belanda", ""), ("", "Rotterdam"), ("US", "New York"), ("", "USNYC")]]
+        ['NLRTM', 'NLRTM', 'USNYC', 'USNYC']
+        >>> [net.locode[net.destination(c, p, "air")] for c, p in
+        ...  [("Hong Kong", ""), ("", "HKG"), ("Jepang", "Osaka"), ("NL", "Rotterdam")]]
+        ['IATA:HKG', 'IATA:HKG', 'IATA:KIX', 'IATA:AMS']
+        """
         code = self.country(country) if country else None
+        if country and code is None:
+            return -1
+        hits = [h for h in self.port(port) if code is None or self.country_code[h] == code] \
+            if port else []
+        same = [h for h in hits if self.kind[h] == mode]
+        if same:
+            return same[0]
+        if hits:
+            h = hits[0]
+            pool = [i for i in range(len(self.name)) if not self.origin[i]
+                    and self.kind[i] == mode and self.country_code[i] == self.country_code[h]]
+            if pool:
+                km = haversine_km(self.lat[h], self.lon[h], self.lat[pool], self.lon[pool])
+                return pool[int(np.argmin(km))]
+            code = self.country_code[h]
         if code is None:
             return -1
         return self.country_default.get((code, mode), -1)
@@ -102,15 +199,33 @@ def _rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
+def _port_names(port: Mapping[str, str]) -> set[str]:
+    """Keys a destination port is known by: its code, its name, the parts of a name like
+    ``Dubai (Jebel Ali)`` or ``New York / Newark``, an airport's city and its own name."""
+    code = port["locode"]
+    names = {code, code.removeprefix("IATA:"), port["name"]}
+    if not code.startswith("IATA:"):
+        names.add(f"{code[:2]} {code[2:]}")
+    for part in re.split(r"[()/]", port["name"]):
+        names.add(part)
+    if port["kind"] == "air":
+        words = _port_key(port["name"]).split()
+        names.update({words[0], " ".join(words[1:])} if len(words) > 1 else set())
+    return {k for k in map(_port_key, names) if k}
+
+
 @functools.cache
 def default_network() -> PortNetwork:
-    """The embedded ports, countries and sea distances."""
+    """The embedded ports, countries, islands and sea distances."""
     ports = _rows("ports.csv")
+    islands = {r["code"]: r["island"] for r in _rows("islands.csv")}
     position = {p["locode"]: i for i, p in enumerate(ports)}
-    names: dict[str, int] = {}
+    names: dict[str, list[int]] = {}
     for i, p in enumerate(ports):
-        for text in (p["locode"], p["locode"].removeprefix("IATA:"), p["name"]):
-            names.setdefault(clean_text(text), i)
+        if p["role"] == "destination":
+            for key in _port_names(p):
+                for variant in (key, key.replace(" ", "")):
+                    names.setdefault(variant, []).append(i)
     countries: dict[str, str] = {}
     for c in _rows("country_names.csv"):
         for text in (c["country_code"], c["name"], *c["aliases"].split("|")):
@@ -130,50 +245,151 @@ def default_network() -> PortNetwork:
         lat=np.array([float(p["lat"]) for p in ports]),
         lon=np.array([float(p["lon"]) for p in ports]),
         origin=np.array([p["role"] == "origin" for p in ports]),
-        sea_nm=sea, countries=countries, country_default=defaults, _names=names,
+        island=tuple(islands.get(p["locode"], "") for p in ports),
+        sea_nm=sea, countries=countries, country_default=defaults,
+        _names={k: tuple(v) for k, v in names.items()},
     )
 
 
-def nearest_origin(network: PortNetwork, lat: FloatArray, lon: FloatArray,
-                   mode: Mode) -> tuple[IntArray, FloatArray]:
-    """Nearest Indonesian port of ``mode`` for each point, and the land distance in km."""
-    candidates = np.flatnonzero(network.origin & (np.array(network.kind) == mode))
-    km = haversine_km(lat[:, None], lon[:, None], network.lat[candidates],
-                      network.lon[candidates])
-    best = np.argmin(km, axis=1)
-    return candidates[best], km[np.arange(len(best)), best]
+@functools.cache
+def _regency_islands() -> tuple[str, ...]:
+    g = default_gazetteer()
+    islands = {r["code"]: r["island"] for r in _rows("islands.csv")}
+    out = []
+    for code, p in zip(g.regency_code, g.regency_province.tolist(), strict=True):
+        island = islands.get(code, islands[g.province_code[p]])
+        out.append(code if island == "*" else island)  # "*": no road to any neighbour
+    return tuple(out)
 
 
-def route_costs(
-    network: PortNetwork, rates: FreightRates, *, transport: Sequence[str],
-    origin: IntArray, land_km: FloatArray, destination: IntArray,
-) -> tuple[FloatArray, FloatArray]:
-    """Cost in USD per kg and transit days for each route.
+def hub_islands(lat: FloatArray, lon: FloatArray, regency: IntArray) -> tuple[str, ...]:
+    """The island of each hub: its regency's (``matching/data/islands.csv``), or that of
+    the regency whose seat is nearest when the hub spans several regencies (-1)."""
+    g = default_gazetteer()
+    regency = np.asarray(regency, dtype=np.int64).copy()
+    unknown = np.flatnonzero(regency < 0)
+    if len(unknown):
+        regency[unknown] = g.nearest_regency(lat[unknown], lon[unknown])[0]
+    table = _regency_islands()
+    return tuple(table[r] for r in regency.tolist())
 
-    Each route is a land leg (``land_km`` great-circle, times the circuity) to its
-    ``origin`` port and a sea or air leg to its ``destination`` port; ``transport`` is
-    the product's class (``air`` flies, ``reefer`` and ``dry`` sail). Destinations of
-    -1 give infinite cost.
+
+#: How a route's first leg reaches the export port: by truck, feeder ship or domestic flight.
+FIRST_LEGS = ("truck", "feeder", "flight")
+
+
+@dataclass(frozen=True, slots=True)
+class Routes:
+    """The cheapest route of each (hub, destination): cost in USD per kg, transit days, the
+    Indonesian export port or airport (index in the network, -1 when unreachable), and the
+    first leg (index in :data:`FIRST_LEGS`)."""
+
+    cost_usd_per_kg: FloatArray
+    transit_days: FloatArray
+    origin_port: IntArray
+    first_leg: IntArray
+
+
+def _first_legs(network: PortNetwork, rates: FreightRates, origins: IntArray, *,
+                hub_lat: FloatArray, hub_lon: FloatArray, island: Sequence[str],
+                transport: npt.NDArray[np.object_]) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Cost, days and kind of every (hub, origin option): each origin port twice, once
+    reached by truck (same island only) and once by feeder ship or domestic flight (a
+    feeder only to another island)."""
+    km = haversine_km(hub_lat[:, None], hub_lon[:, None], network.lat[origins][None, :],
+                      network.lon[origins][None, :])
+    same = np.asarray(island, dtype=object)[:, None] == \
+        np.asarray([network.island[o] for o in origins], dtype=object)[None, :]
+    dry = (transport == "dry")[:, None]
+    air = (transport == "air")[:, None]
+    road = km * rates.land_circuity
+    truck_cost = np.where(dry, rates.land_per_kg_km, rates.land_reefer_per_kg_km) * road
+    truck_days = road / rates.land_km_per_day
+    nm = km / KM_PER_NM * rates.sea_circuity
+    ship_cost = np.where(dry, rates.feeder_dry_per_kg + rates.feeder_dry_per_kg_nm * nm,
+                         rates.feeder_reefer_per_kg + rates.feeder_reefer_per_kg_nm * nm)
+    ship_days = rates.feeder_port_days + nm / (rates.feeder_knots * 24)
+    fly_cost = rates.air_domestic_per_kg + rates.air_domestic_per_kg_km * km
+    fly_days = rates.air_domestic_days + km / rates.air_km_per_day
+    other_cost = np.where(air, fly_cost, np.where(same, np.inf, ship_cost))
+    other_days = np.where(air, fly_days, ship_days)
+    cost = np.concatenate([np.where(same, truck_cost, np.inf), other_cost], axis=1)
+    days = np.concatenate([truck_days, other_days], axis=1)
+    kind = np.concatenate([np.zeros_like(km, dtype=np.int64),
+                           np.where(air, 2, 1) * np.ones_like(km, dtype=np.int64)], axis=1)
+    return cost, days, kind
+
+
+def plan_routes(
+    network: PortNetwork, rates: FreightRates, *, hub_lat: FloatArray, hub_lon: FloatArray,
+    hub_island: Sequence[str], transport: Sequence[str], max_days: FloatArray,
+    hub: IntArray, destination: IntArray,
+) -> Routes:
+    """Cost and transit days from each route's ``hub`` to its ``destination`` port.
+
+    ``hub_lat``, ``hub_lon``, ``hub_island``, ``transport`` (``air``, ``reefer`` or
+    ``dry``) and ``max_days`` are per hub; ``hub`` and ``destination`` per route. Air
+    cargo leaves from an Indonesian airport, the rest from a seaport. Every export port
+    of the mode is tried, reached by truck when it is on the hub's island, else by an
+    inter-island feeder ship (sea cargo) or a domestic flight (air cargo, also allowed on
+    the same island); the route kept is the cheapest one within ``max_days``, or the
+    fastest when none is. A destination of -1 gives an infinite cost.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net, rates = default_network(), FreightRates()
+    >>> wakatobi = (-5.3271, 123.5388)   # an island regency of Sulawesi Tenggara
+    >>> r = plan_routes(net, rates, hub_lat=np.array([wakatobi[0]]),
+    ...                 hub_lon=np.array([wakatobi[1]]), hub_island=["wangi_wangi"],
+    ...                 transport=["dry"], max_days=np.array([np.inf]),
+    ...                 hub=np.array([0]), destination=np.array([net.locode.index("JPTYO")]))
+    >>> net.locode[r.origin_port[0]], FIRST_LEGS[r.first_leg[0]]
+    ('IDKDI', 'feeder')
     """
-    n = len(origin)
+    n = len(hub)
     cost = np.full(n, np.inf)
     days = np.full(n, np.inf)
+    origin = np.full(n, -1, dtype=np.int64)
+    first = np.zeros(n, dtype=np.int64)
+    transport_arr = np.asarray(transport, dtype=object)
+    air_hub = transport_arr == "air"
+    reefer_hub = transport_arr == "reefer"
     ok = destination >= 0
-    land = land_km * rates.land_circuity
-    transport_arr = np.asarray(transport)
-    leg_km = haversine_km(network.lat[origin], network.lon[origin],
-                          network.lat[np.maximum(destination, 0)],
-                          network.lon[np.maximum(destination, 0)])
-    sea_nm = network.sea_nm[origin, np.maximum(destination, 0)]
-    sea_nm = np.where(np.isnan(sea_nm), leg_km / KM_PER_NM * rates.sea_circuity, sea_nm)
-    air = transport_arr == "air"
-    reefer = transport_arr == "reefer"
-    base = np.where(air, rates.air_per_kg, np.where(reefer, rates.reefer_per_kg,
-                                                    rates.dry_per_kg))
-    leg = np.where(air, rates.air_per_kg_km * leg_km,
-                   np.where(reefer, rates.reefer_per_kg_nm, rates.dry_per_kg_nm) * sea_nm)
-    leg_days = np.where(air, rates.air_handling_days + leg_km / rates.air_km_per_day,
-                        rates.port_days + sea_nm / (rates.sea_knots * 24))
-    cost[ok] = (land * rates.land_per_kg_km + base + leg)[ok]
-    days[ok] = (land / rates.land_km_per_day + leg_days)[ok]
-    return cost, days
+    kinds = np.asarray(network.kind)
+    for air in (False, True):
+        routes = np.flatnonzero(ok & (air_hub[hub] == air))
+        if not len(routes):
+            continue
+        origins = np.flatnonzero(network.origin & (kinds == ("air" if air else "sea")))
+        pair = hub[routes] * len(network.name) + destination[routes]
+        unique, inverse = np.unique(pair, return_inverse=True)
+        u_hub, u_dest = unique // len(network.name), unique % len(network.name)
+        hubs, hub_pos = np.unique(u_hub, return_inverse=True)
+        leg_cost, leg_days, leg_kind = _first_legs(
+            network, rates, origins, hub_lat=hub_lat[hubs], hub_lon=hub_lon[hubs],
+            island=[hub_island[h] for h in hubs.tolist()], transport=transport_arr[hubs])
+        km = haversine_km(network.lat[origins][None, :], network.lon[origins][None, :],
+                          network.lat[u_dest][:, None], network.lon[u_dest][:, None])
+        if air:
+            main_cost = rates.air_per_kg + rates.air_per_kg_km * km
+            main_days = rates.air_handling_days + km / rates.air_km_per_day
+        else:
+            nm = network.sea_nm[np.ix_(u_dest, origins)]
+            nm = np.where(np.isnan(nm), km / KM_PER_NM * rates.sea_circuity, nm)
+            reefer = reefer_hub[u_hub][:, None]
+            main_cost = np.where(reefer, rates.reefer_per_kg + rates.reefer_per_kg_nm * nm,
+                                 rates.dry_per_kg + rates.dry_per_kg_nm * nm)
+            main_days = rates.port_days + nm / (rates.sea_knots * 24)
+        total_cost = leg_cost[hub_pos] + np.tile(main_cost, 2)
+        total_days = leg_days[hub_pos] + np.tile(main_days, 2)
+        within = total_days <= max_days[u_hub][:, None]
+        best = np.where(within.any(axis=1),
+                        np.argmin(np.where(within, total_cost, np.inf), axis=1),
+                        np.argmin(np.where(np.isfinite(total_cost), total_days, np.inf), axis=1))
+        rows = np.arange(len(unique))
+        cost[routes] = total_cost[rows, best][inverse]
+        days[routes] = total_days[rows, best][inverse]
+        origin[routes] = np.tile(origins, 2)[best][inverse]
+        first[routes] = leg_kind[hub_pos[rows], best][inverse]
+    return Routes(cost, days, origin, first)
