@@ -103,23 +103,38 @@ def batch(rows: list[dict[str, str]], n: int, seed: int = 0) -> list[str]:
 
 
 def calibrate(resolver: ProductResolver, rows: list[dict[str, str]]) -> None:
+    """Fit confidence = sigmoid(a + b * score + c * margin) on the tuning rows.
+
+    A row counts as right when the best candidate has the gold HS code; non-products
+    count as wrong whatever the candidate. Prints the constants and a reliability table
+    (tuning and held-out rows) for the constants currently in use.
+    """
     from sklearn.linear_model import LogisticRegression
 
-    tune = [r for r in rows if r["split"] == "tune" and r["hs_code"]]
-    product, score, _ = resolver._scores([r["text"] for r in tune])
-    tax = resolver.taxonomy_
-    correct = np.array([p >= 0 and tax.products[p].hs_code == r["hs_code"]
-                        for p, r in zip(product[:, 0].tolist(), tune, strict=True)])
-    features = np.c_[score[:, 0], score[:, 0] - score[:, 1]]
-    model = LogisticRegression(C=10.0).fit(features, correct)
+    def features(split: str) -> tuple[np.ndarray, np.ndarray]:
+        sub = [r for r in rows if r["split"] == split]
+        group, product, score, _ = resolver._scores([r["text"] for r in sub])
+        best = product[group, 0]
+        tax = resolver.taxonomy_.products
+        right = np.array([p >= 0 and tax[p].hs_code == r["hs_code"]
+                          for p, r in zip(best.tolist(), sub, strict=True)])
+        s = score[group]
+        return np.c_[s[:, 0], s[:, 0] - s[:, 1]], right
+
+    x, y = features("tune")
+    model = LogisticRegression(C=1.0).fit(x, y)
     a, (b, c) = float(model.intercept_[0]), model.coef_[0].tolist()
-    print(f"CALIBRATION = ({a:.2f}, {b:.2f}, {c:.2f})  (currently {CALIBRATION})")
-    confidence = 1 / (1 + np.exp(-(CALIBRATION[0] + features @ np.array(CALIBRATION[1:]))))
-    for lo, hi in ((0, 0.5), (0.5, 0.8), (0.8, 0.95), (0.95, 1.01)):
-        sel = (confidence >= lo) & (confidence < hi)
-        if sel.any():
-            print(f"  confidence [{lo:.2f}, {hi:.2f}): {sel.sum():4d} rows, "
-                  f"mean {confidence[sel].mean():.3f}, accuracy {correct[sel].mean():.3f}")
+    print(f"fitted CALIBRATION = ({a:.2f}, {b:.2f}, {c:.2f}); in use {CALIBRATION}")
+    for split in ("tune", "heldout"):
+        x, y = features(split)
+        conf = 1 / (1 + np.exp(-(CALIBRATION[0] + x @ np.array(CALIBRATION[1:]))))
+        brier = float(np.mean((conf - y) ** 2))
+        print(f"  {split}: Brier score {brier:.4f}")
+        for lo, hi in ((0, 0.3), (0.3, 0.6), (0.6, 0.9), (0.9, 0.99), (0.99, 1.01)):
+            sel = (conf >= lo) & (conf < hi)
+            if sel.any():
+                print(f"    confidence [{lo:.2f}, {min(hi, 1):.2f}): {sel.sum():4d} rows, "
+                      f"mean {conf[sel].mean():.3f}, right {y[sel].mean():.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ from ._files import write_atomic
 from ._pipeline import match
 from ._products import normalize_products
 from ._regions import resolve_regions
+from ._taxonomy import read_products
 from ._text_report import format_plan
 from ._weights import Weights
 
@@ -51,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     n = sub.add_parser("normalize", help="resolve product texts; one JSON object per line")
     n.add_argument("text", nargs="*", help="product texts")
     n.add_argument("--file", type=Path, help="a file with one product text per line")
+    n.add_argument("--products", type=Path,
+                   help="CSV of extra products and synonyms (the columns of products.csv)")
     r = sub.add_parser("region", help="resolve region texts to regencies; one JSON object "
                                       "per line")
     r.add_argument("text", nargs="*", help="region texts (\"Kab. Konawe\", \"Kota Kendari\")")
@@ -111,7 +114,8 @@ def _run(args: argparse.Namespace) -> int:
                                           f"{exc}")]) from None
         if not texts:
             raise InputError([Problem("<args>", 0, "text", "give product texts or --file")])
-        for m in normalize_products(texts):
+        taxonomy = read_products(args.products) if args.products is not None else None
+        for m in normalize_products(texts, taxonomy=taxonomy):
             record = m.to_dict()
             print(json.dumps({key: record[key] for key in _NORMALIZE_KEYS}, ensure_ascii=False))
         return 0

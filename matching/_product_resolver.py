@@ -26,12 +26,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ._exceptions import InputError, Problem
 from ._product_match import ProductMatch
 from ._product_text import (
+    CANONICAL,
     FORM_GROUPS,
     NON_PRODUCT_WORDS,
     canonical_tokens,
@@ -41,6 +43,7 @@ from ._product_text import (
     place_words,
 )
 from ._taxonomy import Taxonomy, default_taxonomy
+from ._text import clean_text
 
 __all__ = ["ProductResolver"]
 
@@ -50,7 +53,7 @@ IntArray = npt.NDArray[np.int64]
 #: Confidence = sigmoid(a + b * score + c * margin), fitted by logistic regression on the
 #: tuning part of ``benchmarks/data/normalize_dev.csv`` (``python benchmarks/normalize.py
 #: --calibrate``); see docs/normalization.md.
-CALIBRATION = (-4.0, 8.0, 6.0)
+CALIBRATION = (-2.87, 5.70, 3.08)
 
 _FORM_OF_PRODUCT = {
     "live": "~live", "fresh": "~fresh", "chilled": "~fresh", "frozen": "~frozen",
@@ -61,6 +64,7 @@ _FORM_OF_PRODUCT = {
 # A text naming the first form accepts products of the second too.
 _FORM_ACCEPTS = {"~live": ("~fresh",), "~powder": ("~flour",), "~flour": ("~powder",),
                  "~salted": ("~dried",), "~dried": ("~salted",)}
+_UNPROCESSED = ("~live", "~fresh", "~frozen", "~dried", "~salted", "~smoked")
 _FORM_BIT = {form: 1 << i for i, form in enumerate(FORM_GROUPS)}
 _CHUNK = 2048
 
@@ -85,9 +89,10 @@ class ProductResolver:
         Alternatives listed per text.
     min_score : float, default 0.55
         Texts whose best product scores below this abstain (``product_id`` None).
-    typo_cutoff : float, default 80
-        Smallest ``rapidfuzz.fuzz.ratio`` (0-100) at which an unknown word is read as a
-        misspelling of a known one.
+    typo_cutoff : float, default 0.75
+        Smallest normalised optimal-string-alignment similarity (``rapidfuzz.distance.OSA``:
+        one edit or swap in a word of four to seven letters, two from eight) at which an
+        unknown word is read as a misspelling of a known word with the same first letter.
     form_penalty : float, default 0.6
         Factor on the score of a product whose form contradicts a form the text names.
     extra_weight : float, default 0.5
@@ -129,7 +134,7 @@ class ProductResolver:
     n_examples_: int
 
     def __init__(self, taxonomy: Taxonomy | None = None, *, top_k: int = 3,
-                 min_score: float = 0.55, typo_cutoff: float = 80.0, form_penalty: float = 0.6,
+                 min_score: float = 0.55, typo_cutoff: float = 0.75, form_penalty: float = 0.6,
                  extra_weight: float = 0.5, workers: int = 1) -> None:
         self.taxonomy = taxonomy
         self.top_k = top_k
@@ -179,10 +184,17 @@ class ProductResolver:
                 raw.append(phrase)
                 owner.append(i)
         cleaned = clean_product_texts(raw)
+        # When two phrases fold to the same tokens, a learned example wins, then a synonym
+        # that lost no filler word ("coconut oil" is refined coconut oil, although "minyak
+        # kelapa murni", the name of VCO, folds to the same tokens).
+        lossy = [len(c.split()) < len(clean_text(r).split()) for c, r in zip(cleaned, raw,
+                                                                                strict=True)]
+        priority = sorted(range(len(raw)), key=lambda i: (i >= len(texts), lossy[i]))
         phrases: dict[tuple[str, ...], int] = {}
-        for tokens, pos in zip(map(canonical_tokens, cleaned), owner, strict=True):
+        for i in priority:
+            tokens = canonical_tokens(cleaned[i])
             if tokens:
-                phrases.setdefault(tuple(sorted(tokens)), pos)
+                phrases.setdefault(tuple(sorted(tokens)), owner[i])
         # phrases grouped by product, in taxonomy order (stable within a product)
         keys = sorted(phrases, key=phrases.__getitem__)
         vocab: dict[str, int] = {}
@@ -208,7 +220,7 @@ class ProductResolver:
             ("min_score", self.min_score, _number(self.min_score) and 0 <= self.min_score <= 1,
              "a float in [0, 1]"),
             ("typo_cutoff", self.typo_cutoff,
-             _number(self.typo_cutoff) and 0 <= self.typo_cutoff <= 100, "a float in [0, 100]"),
+             _number(self.typo_cutoff) and 0 <= self.typo_cutoff <= 1, "a float in [0, 1]"),
             ("form_penalty", self.form_penalty,
              _number(self.form_penalty) and 0 <= self.form_penalty <= 1, "a float in [0, 1]"),
             ("extra_weight", self.extra_weight,
@@ -241,26 +253,25 @@ class ProductResolver:
         self._form_cols = np.flatnonzero(is_form)
         self._phrase_form_tokens = phrase_tokens[:, self._form_cols].T.toarray()
         self._phrase_total = np.asarray(phrase_tokens @ weight).ravel()
-        counts = np.bincount(self.phrase_product_, minlength=n_products)
-        self._has_phrase = counts > 0
-        self._product_start = np.minimum(np.r_[0, np.cumsum(counts)[:-1]], len(keys) - 1)
         product_form = np.zeros(n_products, dtype=np.int64)
         names = clean_product_texts([f"{p.name_en} {p.name_id}" for p in taxonomy])
         for i, (product, name) in enumerate(zip(taxonomy, names, strict=True)):
             forms = {_FORM_OF_PRODUCT.get(product.form, ""), *canonical_tokens(name)}
             product_form[i] = sum(_FORM_BIT.get(f, 0) for f in forms)
+            if product.form == "raw":
+                # unprocessed goods: a text naming a processed form is not about them
+                product_form[i] |= sum(_FORM_BIT[f] for f in _UNPROCESSED)
         self._product_form = product_form
-        self._typo_choices = [t for t in vocab if not t.startswith("~") and len(t) >= 4]
+        # misspellings are looked up among the words as written ("alpukat", "hidup"), each
+        # standing for its canonical token
+        surface = {w: w for w in vocab if not w.startswith("~")}
+        surface.update((w, t) for w, t in CANONICAL.items() if t in vocab)
+        self._typo_choices = [w for w in surface if len(w) >= 4]
+        self._typo_token = [surface[w] for w in self._typo_choices]
+        self._typo_initial = np.array([w[0] for w in self._typo_choices])[None, :]
         self._tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
                                       dtype=np.float64)
         self._phrase_tfidf = self._tfidf.fit_transform([_plain(k) for k in keys]).T.tocsr()
-        # Exact phrases are answered from a table computed by the general path, so both
-        # paths give the same result.
-        self._exact: dict[str, tuple[IntArray, FloatArray]] = {}
-        ranked = self._rank([list(k) for k in keys], [[1.0] * len(k) for k in keys],
-                            np.zeros(len(keys)), [_plain(k) for k in keys])
-        for i, key in enumerate(keys):
-            self._exact[" ".join(key)] = (ranked.product[i], ranked.score[i])
 
     # ------------------------------------------------------------------ resolving
     def transform(self, texts: Sequence[str]) -> tuple[ProductMatch, ...]:
@@ -304,24 +315,10 @@ class ProductResolver:
                   for c in cleaned]
         token_lists = [key.split() for key in by_key]
         tokens, strength, unknown = self._correct(token_lists)
-        keys = [" ".join(sorted(t)) for t in tokens]
-        exact = [k in self._exact and u == 0.0 and min(s, default=1.0) == 1.0
-                 for k, u, s in zip(keys, unknown, strength, strict=True)]
-        rest = [i for i, e in enumerate(exact) if not e]
-        k = max(self.top_k, 2)
-        product = np.full((len(keys), k), -1, dtype=np.int64)
-        score = np.zeros((len(keys), k))
-        for i in (i for i, e in enumerate(exact) if e):
-            p, s = self._exact[keys[i]]
-            product[i, :len(p)], score[i, :len(p)] = p[:k], s[:k]
-        if rest:
-            ranked = self._rank([tokens[i] for i in rest], [strength[i] for i in rest],
-                                np.array([unknown[i] for i in rest]),
-                                [_plain(token_lists[i]) for i in rest])
-            width = ranked.product.shape[1]
-            product[rest, :width], score[rest, :width] = ranked.product, ranked.score
+        ranked = self._rank(tokens, strength, np.array(unknown),
+                            [_plain(t) for t in token_lists])
         group = [key_of[c] for c in cleaned_of]
-        return group, product, score, [nonproduct_cleaned[c] for c in cleaned_of]
+        return group, ranked.product, ranked.score, [nonproduct_cleaned[c] for c in cleaned_of]
 
     def predict(self, texts: Sequence[str]) -> npt.NDArray[np.object_]:
         """Product id per text (None where the resolver abstains), as an object array."""
@@ -337,13 +334,16 @@ class ProductResolver:
                           and len(t) >= 4 and t.isalpha()})
         fixed: dict[str, tuple[str, float]] = {}
         if unknown and self._typo_choices:
-            sim = process.cdist(unknown, self._typo_choices, scorer=fuzz.ratio,
+            sim = process.cdist(unknown, self._typo_choices, scorer=OSA.normalized_similarity,
                                 dtype=np.float32, workers=self.workers)
+            # people rarely get the first letter wrong; "barang" (goods) is not "arang"
+            same_start = np.array([w[0] for w in unknown])[:, None] == self._typo_initial
+            sim = np.where(same_start, sim, 0.0)
             best = np.argmax(sim, axis=1)
             best_sim = sim[np.arange(len(unknown)), best]
             for word, j, s in zip(unknown, best.tolist(), best_sim.tolist(), strict=True):
                 if s >= self.typo_cutoff:
-                    fixed[word] = (self._typo_choices[j], s / 100.0)
+                    fixed[word] = (self._typo_token[j], s)
         tokens, strength, unknown_mass = [], [], []
         for ts in token_lists:
             out: dict[str, float] = {}
@@ -382,33 +382,33 @@ class ProductResolver:
                         unknown: FloatArray, plain: list[str]) -> FloatArray:
         """Dense (queries x products) score matrix of one chunk."""
         vocab, weight = self.vocabulary_, self.token_weight_
-        n = len(tokens)
+        n, n_products = len(tokens), len(self.taxonomy_)
         rows = np.repeat(np.arange(n), [len(t) for t in tokens])
         cols = np.array([vocab[t] for ts in tokens for t in ts], dtype=np.int64)
         vals = np.array([s for ss in strength for s in ss], dtype=np.float64)
         w = weight[cols] * vals
         query = sp.csr_matrix((w, (rows, cols)), shape=(n, len(vocab)))
         total = np.bincount(rows, weights=weight[cols], minlength=n) + unknown
-        content = (query @ self._content_t).toarray()
-        form = np.asarray(query[:, self._form_cols].toarray() @ self._phrase_form_tokens)
-        inter = np.where(content > 0, content + form, 0.0)
+        # candidate phrases share a content word with the text; form words only add to them
+        pair = (query @ self._content_t).tocoo()
+        r, c = pair.row.astype(np.int64), pair.col.astype(np.int64)
+        qform = query[:, self._form_cols].toarray()
+        inter = pair.data + np.einsum("ij,ji->i", qform[r], self._phrase_form_tokens[:, c])
         # Tversky index: words of the text the phrase lacks count ``extra_weight`` times
         # as much as words of the phrase the text lacks (origins, varieties, grades...)
-        denominator = inter + self.extra_weight * (total[:, None] - inter) + \
-            (self._phrase_total[None, :] - inter)
-        similarity = np.where(inter > 0, inter / np.maximum(denominator, 1e-12), 0.0)
-        best = np.maximum.reduceat(similarity, self._product_start, axis=1)
-        qform = np.zeros(n, dtype=np.int64)
-        np.bitwise_or.at(qform, rows, self._form_bit[cols])
-        low = np.flatnonzero(best.max(axis=1) < self.min_score + 0.2)
-        keep = [i for i in low.tolist() if plain[i]]
-        if keep:
-            sims = (self._tfidf.transform([plain[i] for i in keep]) @ self._phrase_tfidf)
+        denominator = inter + self.extra_weight * (total[r] - inter) + \
+            (self._phrase_total[c] - inter)
+        best = np.zeros((n, n_products))
+        np.maximum.at(best, (r, self.phrase_product_[c]), inter / np.maximum(denominator, 1e-12))
+        low = np.flatnonzero(best.max(axis=1, initial=0.0) < self.min_score + 0.2)
+        keep = np.array([i for i in low.tolist() if plain[i]], dtype=np.int64)
+        if len(keep):
+            sims = (self._tfidf.transform([plain[i] for i in keep]) @ self._phrase_tfidf).tocoo()
             # cosine of character n-grams is optimistic for short strings: square it
-            fallback = np.maximum.reduceat(sims.toarray() ** 2, self._product_start, axis=1)
-            best[keep] = np.maximum(best[keep], fallback)
-        best = np.where(self._has_phrase[None, :], best, 0.0)
-        return best * self._form_factor(qform, best)
+            np.maximum.at(best, (keep[sims.row], self.phrase_product_[sims.col]), sims.data ** 2)
+        form_of_query = np.zeros(n, dtype=np.int64)
+        np.bitwise_or.at(form_of_query, rows, self._form_bit[cols])
+        return best * self._form_factor(form_of_query, best)
 
     def _form_factor(self, qform: IntArray, best: FloatArray) -> FloatArray:
         """Penalty where a product's form contradicts the forms a text names."""

@@ -20,6 +20,7 @@ from importlib import resources
 import numpy as np
 
 __all__ = [
+    "CANONICAL",
     "FORM_GROUPS",
     "NON_PRODUCT_WORDS",
     "canonical_tokens",
@@ -37,7 +38,7 @@ def _words(text: str) -> frozenset[str]:
 #: English). They are dropped from texts and synonyms alike.
 _FILLER = _words("""
     kualitas quality grade mutu kelas class export ekspor eksport expor premium terbaik best
-    high tinggi top asli original pure murni organik organic certified sertifikat bersertifikat
+    high tinggi top asli original pure organik organic certified sertifikat bersertifikat
     halal haccp kosher eu usda jas a b c aa aaa ab faq ready stok stock supply supplier
     suppliers jual sell selling seller buy buying buyer beli wanted want need needed needs
     request rfq looking look dari from desa village bumdes kg kgs kilo kilogram g gr grm gram
