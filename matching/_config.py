@@ -9,12 +9,16 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from ._currency import DEFAULT_RATES
 from ._logistics import FreightRates
 
 __all__ = ["Config"]
+
+MinShipmentMethod = Literal["auto", "exact", "repair"]
+_REGIONS = ("regency", "province")
+_METHODS = ("auto", "exact", "repair")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +36,24 @@ class Config:
         Units of each currency per US dollar; defaults to the embedded dated table.
     freight : FreightRates
         Freight cost model.
+    consolidation : "regency", "province" or float, default "regency"
+        Consolidation region: one lot per product, grade and certification profile per
+        regency (small regency pools merge with neighbours in their province when alone
+        they cannot reach the smallest MOQ in reach), per province, or per circle of
+        that many km around a hub (the largest offer not yet pooled).
     min_shipment_kg : float, default 0
         Smallest quantity on any allocation (0 = no minimum).
+    min_shipment_method : "auto", "exact" or "repair", default "auto"
+        How minimum shipments are solved: ``repair`` (LP relaxation with repair, fast,
+        gap reported), ``exact`` (MILP), ``auto`` (repair, then the exact MILP on parts
+        of at most ``exact_max_pairs`` candidate pairs).
+    exact_max_pairs : int, default 2000
+        Largest independent part that ``auto`` hands to the exact MILP.
+    province_coverage : bool, default False
+        Require a served lot in every province with candidates (the ministry's target
+        of an exporting BUMDes in every province).
+    coverage_min_kg : float, default 1000
+        A lot counts as served for coverage when it ships this much (or all it has).
     time_limit : float, default 60
         Seconds the solver may take; the best plan found by then is returned.
     strict_regions : bool, default False
@@ -49,6 +69,8 @@ class Config:
     3.0
     >>> Config.from_mapping({"min_shipment_kg": 500}).min_shipment_kg
     500.0
+    >>> Config(consolidation=50).consolidation
+    50.0
     """
 
     horizon_months: float = 1.0
@@ -56,7 +78,12 @@ class Config:
     demand_currency: str = "USD"
     rates: Mapping[str, float] = field(default_factory=lambda: DEFAULT_RATES)
     freight: FreightRates = field(default_factory=FreightRates)
+    consolidation: str | float = "regency"
     min_shipment_kg: float = 0.0
+    min_shipment_method: MinShipmentMethod = "auto"
+    exact_max_pairs: int = 2000
+    province_coverage: bool = False
+    coverage_min_kg: float = 1000.0
     time_limit: float = 60.0
     strict_regions: bool = False
 
@@ -64,7 +91,28 @@ class Config:
         if not isinstance(self.strict_regions, bool):
             raise ValueError(f"The 'strict_regions' option must be true or false; got "
                              f"{self.strict_regions!r} instead.")
-        for name in ("horizon_months", "min_shipment_kg", "time_limit"):
+        region = self.consolidation
+        if isinstance(region, str):
+            if region not in _REGIONS:
+                raise ValueError(f"The 'consolidation' option must be 'regency', 'province' or "
+                                 f"a radius in km; got {region!r} instead.")
+        elif isinstance(region, bool) or not isinstance(region, int | float) or \
+                not math.isfinite(region) or region <= 0:
+            raise ValueError(f"The 'consolidation' option must be 'regency', 'province' or a "
+                             f"positive radius in km; got {region!r} instead.")
+        else:
+            object.__setattr__(self, "consolidation", float(region))
+        if self.min_shipment_method not in _METHODS:
+            raise ValueError(f"The 'min_shipment_method' option must be one of "
+                             f"{', '.join(_METHODS)}; got {self.min_shipment_method!r} instead.")
+        if isinstance(self.exact_max_pairs, bool) or not isinstance(self.exact_max_pairs, int) \
+                or self.exact_max_pairs < 0:
+            raise ValueError(f"The 'exact_max_pairs' option must be a non-negative integer; "
+                             f"got {self.exact_max_pairs!r} instead.")
+        if not isinstance(self.province_coverage, bool):
+            raise ValueError(f"The 'province_coverage' option must be true or false; got "
+                             f"{self.province_coverage!r} instead.")
+        for name in ("horizon_months", "min_shipment_kg", "coverage_min_kg", "time_limit"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or \
                     not math.isfinite(value) or value < 0:

@@ -324,10 +324,13 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
     w = np.array(weights.as_array())
     c, lots, buyers, tax = p.candidates, p.lots, p.buyers, p.taxonomy
     scores = c.features @ w / w.sum() if len(c) else np.zeros(0)
-    solution = solve_assignment(scores, c.lot, c.buyer, capacity=lots.quantity_kg,
-                                demand=buyers.quantity_kg, moq=buyers.moq_kg,
-                                min_shipment=p.config.min_shipment_kg,
-                                time_limit=p.config.time_limit)
+    cfg = p.config
+    solution = solve_assignment(
+        scores, c.lot, c.buyer, capacity=lots.quantity_kg, demand=buyers.quantity_kg,
+        moq=buyers.moq_kg, min_shipment=cfg.min_shipment_kg,
+        min_shipment_method=cfg.min_shipment_method, exact_max_pairs=cfg.exact_max_pairs,
+        lot_group=lots.province if cfg.province_coverage else None,
+        coverage_kg=cfg.coverage_min_kg, time_limit=cfg.time_limit)
     stages.next("plan")
     flow = solution.flow
     buyer_ids = [p.demand.buyer_id[i] for i in p.buyer_rows.tolist()]
@@ -400,13 +403,18 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
                                                        taxonomy=tax)
         unmatched_demand.append(UnmatchedDemand(buyer_ids[b], max(rest, 0.0), reason))
 
+    uncovered = tuple(sorted(p.gazetteer.province[g] for g in solution.uncovered.tolist()))
+    message = solution.message
+    if uncovered:
+        message += f"; no lot can be served in {', '.join(uncovered)}"
     summary = Summary(
-        objective=solution.objective, status=solution.status, message=solution.message,
+        objective=solution.objective, status=solution.status, message=message,
         gap=solution.gap, seconds=p.seconds + time.perf_counter() - start,
         supply_kg=float(p.supply.quantity_kg.sum()), demand_kg=float(p.demand.quantity_kg.sum()),
         allocated_kg=float(flow.sum()),
         by_province=_by_province(p, allocated), by_product=_by_product(p, allocations),
-        weights=weights.to_dict())
+        weights=weights.to_dict(),
+        uncovered_provinces=uncovered)
     plan_lots = {a.lot_id for a in allocations}
     by_buyer: dict[str, list[Allocation]] = {}
     for a in allocations:

@@ -83,7 +83,13 @@ class UnmatchedDemand:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """Totals, solver status and the per-province and per-product tables."""
+    """Totals, solver status and the per-province and per-product tables.
+
+    ``status`` is ``optimal``, ``feasible`` (minimum shipments by LP relaxation with
+    repair; ``gap`` is proven), ``time_limit`` (best plan found in time), ``infeasible``
+    (province coverage impossible: the plan covers every province it can and
+    ``uncovered_provinces`` lists the rest) or ``failed``.
+    """
 
     objective: float
     status: str
@@ -96,6 +102,7 @@ class Summary:
     by_province: tuple[dict[str, Any], ...]
     by_product: tuple[dict[str, Any], ...]
     weights: dict[str, float] = field(default_factory=dict)
+    uncovered_provinces: tuple[str, ...] = ()
 
 
 def _round(value: Any) -> Any:

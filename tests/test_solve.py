@@ -9,31 +9,48 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from matching._solve import solve_assignment
 
 
-def reference(score, lot, buyer, capacity, demand, moq, min_shipment=0.0):
-    """The whole model in one dense MILP: x per pair, y per buyer (served or not)."""
+def reference(score, lot, buyer, capacity, demand, moq, min_shipment=0.0, group=None,
+              coverage_kg=0.0, required=None):
+    """The whole model in one dense MILP: x per pair, y per buyer (served or not), z per
+    lot (covers its group). Returns the optimum, or None when infeasible."""
     n, n_l, n_b = len(score), len(capacity), len(demand)
-    a_lot = np.zeros((n_l, n + n_b))
-    a_buy = np.zeros((n_b, n + n_b))
-    a_moq = np.zeros((n_b, n + n_b))
+    width = n + n_b + n_l
+    a_lot = np.zeros((n_l, width))
+    a_buy = np.zeros((n_b, width))
+    a_moq = np.zeros((n_b, width))
+    a_cover = np.zeros((n_l, width))
     a_lot[lot, np.arange(n)] = 1
     a_buy[buyer, np.arange(n)] = 1
     a_buy[np.arange(n_b), n + np.arange(n_b)] = -demand
     a_moq[buyer, np.arange(n)] = 1
     a_moq[np.arange(n_b), n + np.arange(n_b)] = -moq
+    a_cover[lot, np.arange(n)] = 1
+    a_cover[np.arange(n_l), n + n_b + np.arange(n_l)] = -np.maximum(
+        np.minimum(capacity, coverage_kg), 1e-3)
+    constraints = [LinearConstraint(a_lot, -np.inf, capacity),
+                   LinearConstraint(a_buy, -np.inf, 0),
+                   LinearConstraint(a_moq, 0, np.inf),
+                   LinearConstraint(a_cover, 0, np.inf)]
     upper = np.minimum(capacity[lot], demand[buyer])
-    lower = np.zeros(n + n_b)
-    integrality = np.r_[np.zeros(n), np.ones(n_b)]
+    lower = np.zeros(width)
+    integrality = np.r_[np.zeros(n), np.ones(n_b + n_l)]
     if min_shipment > 0:
         usable = upper >= min_shipment
         lower[:n] = np.where(usable, min_shipment, 0)
         upper = np.where(usable, upper, 0)
         integrality[:n] = np.where(usable, 2, 0)
-    res = milp(-np.r_[score, np.zeros(n_b)], integrality=integrality,
-               bounds=Bounds(lower, np.r_[upper, np.ones(n_b)]),
-               constraints=[LinearConstraint(a_lot, -np.inf, capacity),
-                            LinearConstraint(a_buy, -np.inf, 0),
-                            LinearConstraint(a_moq, 0, np.inf)],
-               options={"mip_rel_gap": 1e-9})
+    if group is not None:
+        groups = np.unique(group[lot]) if required is None else required
+        a_group = np.zeros((len(groups), width))
+        for i, g in enumerate(groups):
+            a_group[i, n + n_b + np.flatnonzero(group == g)] = 1
+        if len(groups):
+            constraints.append(LinearConstraint(a_group, 1, np.inf))
+    res = milp(-np.r_[score, np.zeros(n_b + n_l)], integrality=integrality,
+               bounds=Bounds(lower, np.r_[upper, np.ones(n_b + n_l)]),
+               constraints=constraints, options={"mip_rel_gap": 1e-9})
+    if res.status == 2:
+        return None
     assert res.status == 0
     return -res.fun
 
@@ -80,14 +97,154 @@ def test_objective_equals_full_model(instance):
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(max_lots=6, max_buyers=4), st.sampled_from([100.0, 700.0]))
-def test_minimum_shipment_equals_full_model(instance, min_shipment):
+@given(instances(max_lots=6, max_buyers=4), st.sampled_from([100.0, 700.0]),
+       st.sampled_from(["auto", "exact"]))
+def test_minimum_shipment_equals_full_model(instance, min_shipment, method):
     score, lot, buyer, capacity, demand, moq = instance
     sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq,
-                           min_shipment=min_shipment)
+                           min_shipment=min_shipment, min_shipment_method=method)
+    assert sol.status == "optimal"
     check_feasible(sol, lot, buyer, capacity, demand, moq, min_shipment)
     expected = reference(score, lot, buyer, capacity, demand, moq, min_shipment)
     assert sol.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_lots=8, max_buyers=5), st.sampled_from([100.0, 700.0, 2000.0]))
+def test_repair_is_feasible_and_its_gap_is_proven(instance, min_shipment):
+    score, lot, buyer, capacity, demand, moq = instance
+    sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq,
+                           min_shipment=min_shipment, min_shipment_method="repair")
+    assert sol.status in ("optimal", "feasible")
+    check_feasible(sol, lot, buyer, capacity, demand, moq, min_shipment)
+    expected = reference(score, lot, buyer, capacity, demand, moq, min_shipment)
+    assert sol.objective <= expected + 1e-6
+    assert sol.bound >= expected - 1e-6 * max(1.0, expected)
+    if sol.status == "optimal":
+        assert sol.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
+
+
+def covered_groups(flow, lot, capacity, group, coverage_kg):
+    shipped = np.bincount(lot, weights=flow, minlength=len(capacity))
+    served = shipped >= np.maximum(np.minimum(capacity, coverage_kg), 1e-3) - 1e-6
+    return set(group[served].tolist())
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_lots=8, max_buyers=5), st.data(), st.sampled_from([0.0, 400.0]))
+def test_coverage_equals_full_model(instance, data, min_shipment):
+    score, lot, buyer, capacity, demand, moq = instance
+    group = np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(capacity),
+                                        max_size=len(capacity))))
+    coverage_kg = 1000.0
+    sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq,
+                           min_shipment=min_shipment, min_shipment_method="exact",
+                           lot_group=group, coverage_kg=coverage_kg)
+    check_feasible(sol, lot, buyer, capacity, demand, moq, min_shipment)
+    wanted = set(group[lot].tolist())
+    covered = covered_groups(sol.flow, lot, capacity, group, coverage_kg)
+    expected = reference(score, lot, buyer, capacity, demand, moq, min_shipment, group,
+                         coverage_kg)
+    if expected is not None:
+        assert sol.status == "optimal"
+        assert covered >= wanted and len(sol.uncovered) == 0
+        assert sol.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
+    else:
+        # Coverage is impossible: the plan covers a largest coverable set of groups,
+        # and is optimal for that set.
+        assert sol.status == "infeasible"
+        assert set(sol.uncovered.tolist()) == wanted - (covered & wanted)
+        best = max(len(c) for c in coverable_sets(score, lot, buyer, capacity, demand, moq,
+                                                  min_shipment, group, coverage_kg))
+        assert len(covered & wanted) == best
+        required = np.array(sorted(covered & wanted))
+        assert sol.objective == pytest.approx(reference(
+            score, lot, buyer, capacity, demand, moq, min_shipment, group, coverage_kg,
+            required), rel=1e-6, abs=1e-6)
+
+
+def coverable_sets(score, lot, buyer, capacity, demand, moq, min_shipment, group,
+                   coverage_kg):
+    from itertools import combinations
+    wanted = sorted(set(group[lot].tolist()))
+    for k in range(len(wanted), -1, -1):
+        found = [set(c) for c in combinations(wanted, k)
+                 if reference(score, lot, buyer, capacity, demand, moq, min_shipment, group,
+                              coverage_kg, np.array(c, dtype=int)) is not None]
+        if found:
+            return found
+    return [set()]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.randoms(use_true_random=False), st.sampled_from([0.0, 500.0]))
+def test_pair_order_does_not_change_the_plan(instance, random, min_shipment):
+    score, lot, buyer, capacity, demand, moq = instance
+    kwargs = dict(capacity=capacity, demand=demand, moq=moq, min_shipment=min_shipment)
+    sol = solve_assignment(score, lot, buyer, **kwargs)
+    perm = np.arange(len(score))
+    random.shuffle(perm)
+    shuffled = solve_assignment(score[perm], lot[perm], buyer[perm], **kwargs)
+    assert shuffled.flow.tolist() == sol.flow[perm].tolist()
+    assert shuffled.objective == sol.objective and shuffled.status == sol.status
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_lp_flows_are_a_vertex(instance):
+    """Without MOQs the used pairs form a forest: no needless split shipments."""
+    score, lot, buyer, capacity, demand, _ = instance
+    sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand,
+                           moq=np.zeros(len(demand)))
+    used = sol.flow > 0
+    parent = list(range(len(capacity) + len(demand)))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a, b in zip(lot[used].tolist(), (len(capacity) + buyer[used]).tolist(), strict=True):
+        ra, rb = find(a), find(b)
+        assert ra != rb, "the used pairs contain a cycle"
+        parent[ra] = rb
+
+
+def test_time_limit_is_a_status_not_an_exception():
+    rng = np.random.default_rng(0)
+    n_l, n_b = 120, 60
+    lot, buyer = np.nonzero(rng.random((n_l, n_b)) < 0.3)
+    demand = rng.uniform(1000, 20000, n_b).round()
+    sol = solve_assignment(rng.uniform(0.2, 0.9, len(lot)), lot, buyer,
+                           capacity=rng.uniform(300, 30000, n_l).round(), demand=demand,
+                           moq=(demand * rng.uniform(0.2, 1, n_b)).round(),
+                           min_shipment=900.0, min_shipment_method="exact", time_limit=0.05)
+    assert sol.status in ("time_limit", "optimal")
+    assert sol.bound >= sol.objective >= 0.0
+    if sol.status == "time_limit":
+        assert "time limit" in sol.message
+
+
+def test_uncoverable_province_is_reported():
+    # Group 1's only lot (200 kg) reaches a buyer whose MOQ is 1,000 kg: it can never ship.
+    sol = solve_assignment(np.array([0.9, 0.5]), np.array([0, 1]), np.array([0, 1]),
+                           capacity=np.array([5000.0, 200.0]), demand=np.array([3000.0, 2000.0]),
+                           moq=np.array([0.0, 1000.0]), lot_group=np.array([0, 1]),
+                           coverage_kg=100.0)
+    assert sol.status == "infeasible"
+    assert sol.uncovered.tolist() == [1]
+    assert sol.flow.tolist() == [3000.0, 0.0]
+    assert "coverage impossible" in sol.message
+
+
+def test_coverage_moves_supply_to_an_uncovered_province():
+    # One buyer; the better lot alone fills it, coverage makes room for 1,000 kg from group 1.
+    sol = solve_assignment(np.array([0.9, 0.5]), np.array([0, 1]), np.array([0, 0]),
+                           capacity=np.array([5000.0, 3000.0]), demand=np.array([4000.0]),
+                           moq=np.zeros(1), lot_group=np.array([0, 1]), coverage_kg=1000.0)
+    assert sol.status == "optimal"
+    assert sol.flow.tolist() == [3000.0, 1000.0]
+    assert sol.objective == pytest.approx(0.9 * 3000 + 0.5 * 1000)
 
 
 def test_moq_buyer_is_served_fully_or_not_at_all():
