@@ -3,18 +3,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck clean
+.PHONY: demo test lint typecheck clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,progress,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,progress,dask,plot,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/bumdes-match demo
 
-test: $(STAMP)
+# Headless Chromium opens the HTML report in the tests; installed once per machine.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest matching tests

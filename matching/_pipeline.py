@@ -365,7 +365,8 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         lot_id=lots.lot_id[i], product_id=tax.products[lots.product[i]].product_id,
         hub=p.lot_hub[i],
         province=province_name[lots.province[i]] if lots.province[i] >= 0 else "",
-        quantity_kg=float(lots.quantity_kg[i]), members=members(i, float(lots.quantity_kg[i])))
+        quantity_kg=float(lots.quantity_kg[i]), members=members(i, float(lots.quantity_kg[i])),
+        hub_lat=float(lots.hub_lat[i]), hub_lon=float(lots.hub_lon[i]))
         for i in range(len(lots)))
     candidate_records = tuple(Candidate(lots.lot_id[int(lot)], buyer_ids[int(b)], float(s))
                               for lot, b, s in zip(c.lot, c.buyer, scores, strict=True))

@@ -44,7 +44,8 @@ class Allocation:
 
 @dataclass(frozen=True, slots=True)
 class LotRecord:
-    """A consolidated lot: one product from one region, shipped from one hub."""
+    """A consolidated lot: one product from one region, shipped from one hub (its
+    kg-weighted centre at ``hub_lat``, ``hub_lon``)."""
 
     lot_id: str
     product_id: str
@@ -52,6 +53,8 @@ class LotRecord:
     province: str
     quantity_kg: float
     members: tuple[Member, ...]
+    hub_lat: float = float("nan")
+    hub_lon: float = float("nan")
 
 
 @dataclass(frozen=True, slots=True)
