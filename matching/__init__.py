@@ -17,6 +17,7 @@ Examples
 from ._config import Config
 from ._demo import demo_demand, demo_supply
 from ._exceptions import InputError, MatchingError, MatchingWarning, Problem
+from ._html_report import report_html
 from ._logistics import FreightRates
 from ._pipeline import Prepared, match, prepare
 from ._plan import (
@@ -72,6 +73,7 @@ __all__ = [
     "plot_sensitivity",
     "prepare",
     "read_products",
+    "report_html",
     "resolve_regions",
     "sensitivity",
 ]

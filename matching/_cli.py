@@ -17,6 +17,7 @@ from ._config import Config
 from ._demo import demo_demand, demo_supply
 from ._exceptions import InputError, Problem
 from ._files import write_atomic
+from ._html_report import report_html
 from ._pipeline import match
 from ._products import normalize_products
 from ._regions import resolve_regions
@@ -46,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--out", type=Path,
                    help="write the plan JSON here (default: print it to stdout)")
     for p in (demo, m):
+        p.add_argument("--report", type=Path,
+                       help="also write one self-contained HTML page of the plan here")
         p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bars on stderr (default: when stderr is a terminal "
                             "and tqdm is installed)")
@@ -132,6 +135,8 @@ def _run(args: argparse.Namespace) -> int:
     text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
     if args.out is not None:
         write_atomic(args.out, text + "\n")
+    if args.report is not None:
+        write_atomic(args.report, report_html(plan))
     if args.command == "demo" or args.out is not None:
         print(format_plan(plan))
     else:

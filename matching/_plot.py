@@ -312,8 +312,7 @@ def plot_scores(plan: Plan, buyer_id: str, *, ax: Axes | None = None,
     ax.invert_yaxis()
     ax.set_xlim(0, 1.08)
     ax.set_xlabel("score per kg (weighted features)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(mine) < 3 else -0.12),
-              ncols=3, fontsize=8, frameon=False)
+    ax.legend(loc="lower right", fontsize=7, framealpha=0.9)
     ax.set_title(f"{buyer_id}: score per kg of {len(mine)} allocation(s), "
                  f"{sum(a.quantity_kg for a in mine):,.0f} kg")
     return fig
