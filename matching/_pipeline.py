@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from ._candidates import REJECTIONS, Buyers, Candidates, build_candidates
 from ._config import Config
-from ._consolidate import Lots, consolidate
+from ._consolidate import Lots, consolidate, smallest_moq_in_reach
 from ._exceptions import InputError, Problem
 from ._explain import demand_reason, lot_reason
 from ._logistics import PortNetwork, default_network
@@ -188,17 +188,28 @@ def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor 
                                    strict=True)]
     disadvantaged = np.where(regions.regency >= 0,
                              gazetteer.disadvantaged[np.maximum(regions.regency, 0)], False)
+    buyer_rows = np.array(sorted(range(len(demand_table)),
+                                 key=demand_table.buyer_id.__getitem__), dtype=np.int64)
+    buyers, demand_issue = _buyers(demand_table, demand_products, buyer_rows, taxonomy, network)
+    merge_below = None
+    if cfg.consolidation == "regency":
+        accepts = [frozenset() if p < 0 else frozenset(
+            [p, *(taxonomy.position(s) for s in taxonomy.products[p].substitutes
+                  if s in taxonomy)]) for p in buyers.product.tolist()]
+        merge_below = smallest_moq_in_reach(
+            product_pos, supply_table.grade, supply_table.certifications, accepts=accepts,
+            grade_min=buyers.grade_min, certifications_required=buyers.certifications_required,
+            moq=buyers.moq_kg)
     lots = consolidate(
         usable, product_ids=[p.product_id for p in taxonomy], product=product_pos,
         region_code=region_code, province=regions.province, regency=regions.regency,
         grade=supply_table.grade, certifications=supply_table.certifications,
         quantity_kg=supply_table.quantity_kg, price_usd=supply_table.price_usd,
-        confidence=confidence, disadvantaged=disadvantaged, lat=regions.lat, lon=regions.lon)
+        confidence=confidence, disadvantaged=disadvantaged, lat=regions.lat, lon=regions.lon,
+        region=cfg.consolidation, province_code=gazetteer.province_code,
+        supplier_id=supply_table.supplier_id, merge_below=merge_below)
     lot_hub = tuple(_hub_name(lots, i, gazetteer) for i in range(len(lots)))
     stages.next("candidates")
-    buyer_rows = np.array(sorted(range(len(demand_table)),
-                                 key=demand_table.buyer_id.__getitem__), dtype=np.int64)
-    buyers, demand_issue = _buyers(demand_table, demand_products, buyer_rows, taxonomy, network)
     candidates = build_candidates(lots, buyers, taxonomy=taxonomy, network=network,
                                   rates=cfg.freight)
     return Prepared(cfg, supply_table, demand_table, supply_products, demand_products, regions,
@@ -276,12 +287,15 @@ def _supply_issue(table: SupplyTable, i: int, product: ProductMatch, regions: Re
 
 
 def _hub_name(lots: Lots, lot: int, gazetteer: Gazetteer) -> str:
+    """The regency of a one-regency lot; else the regency whose seat is nearest the hub."""
     if lots.regency[lot] >= 0:
         return str(gazetteer.regency[lots.regency[lot]])
-    if lots.province[lot] >= 0:
-        return f"{gazetteer.province[lots.province[lot]]} ({lots.hub_lat[lot]:.3f}, " \
-               f"{lots.hub_lon[lot]:.3f})"
-    return f"({lots.hub_lat[lot]:.3f}, {lots.hub_lon[lot]:.3f})"
+    rows, _ = lots.members(lot)
+    if not np.isfinite(lots.hub_lat[lot]):
+        return "(hub unknown)"
+    near, _ = gazetteer.nearest_regency(lots.hub_lat[lot:lot + 1], lots.hub_lon[lot:lot + 1],
+                                        lots.province[lot:lot + 1])
+    return f"{gazetteer.regency[int(near[0])]} (hub for {len(rows)} BUMDes)"
 
 
 def _buyers(table: DemandTable, products: tuple[ProductMatch, ...], rows: IntArray,
