@@ -1,0 +1,86 @@
+"""Continuous transportation parts as min-cost flow on OR-Tools (the ``ortools`` extra).
+
+A part without MOQs, minimum shipments or coverage is a transportation LP: maximise
+``sum(score * x)`` with lot capacities and buyer quantities. As a network: source ->
+lot (capacity) -> buyer (pair bound, cost ``-score``) -> sink (quantity), plus a free
+arc from source to sink so that supply and demand may stay unused. OR-Tools'
+``SimpleMinCostFlow`` needs integers: flows are counted in kg when every bound is a whole
+number of kg, otherwise in grams (bounds rounded down, so every bound holds), and scores
+in steps of 1e-6.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["flow_available", "solve_transport_flow"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Score steps per unit of score (more makes OR-Tools' cost scaling slower).
+SCORE_STEPS = 1e6
+#: Largest total cost magnitude handed to OR-Tools (its sums are 64-bit integers).
+_MAX_COST = 4e18
+
+
+def flow_available() -> bool:
+    """Whether OR-Tools is installed (``pip install 'bumdes-match[ortools]'``)."""
+    return importlib.util.find_spec("ortools") is not None
+
+
+def solve_transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
+                         capacity: FloatArray, demand: FloatArray,
+                         upper: FloatArray) -> FloatArray | None:
+    """Optimal kg per pair of a transportation LP, or None when OR-Tools cannot solve it.
+
+    Parameters
+    ----------
+    score, lot, buyer : arrays of the pairs
+        Score per kg; lot and buyer indices counted from 0 within this part.
+    capacity, demand : arrays
+        Kilograms per lot and per buyer.
+    upper : array
+        Largest kg per pair.
+
+    Examples
+    --------
+    >>> x = solve_transport_flow(np.array([0.9, 0.5]), np.array([0, 0]), np.array([0, 1]),
+    ...                          capacity=np.array([10.0]), demand=np.array([6.0, 8.0]),
+    ...                          upper=np.array([6.0, 8.0]))
+    >>> x.tolist()
+    [6.0, 4.0]
+    """
+    from ortools.graph.python import min_cost_flow
+
+    n_l, n_b, n = len(capacity), len(demand), len(score)
+    bounds = np.concatenate([capacity, upper, demand])
+    per_kg = 1 if np.all(bounds == np.round(bounds)) else 1000
+    units = np.floor(bounds * per_kg + 1e-6)
+    cap_u, upper_u, demand_u = np.split(units.astype(np.int64), [n_l, n_l + n])
+    total = int(min(cap_u.sum(), demand_u.sum()))
+    if total == 0 or n == 0:
+        return np.zeros(n)
+    top = float(np.max(np.abs(score))) or 1.0
+    scale = min(SCORE_STEPS, 10.0 ** math.floor(math.log10(_MAX_COST / (total * top))))
+    if scale < 1e3:
+        return None
+    source, sink = n_l + n_b, n_l + n_b + 1
+    tails = np.concatenate([np.full(n_l, source), lot, n_l + np.arange(n_b), [source]])
+    heads = np.concatenate([np.arange(n_l), n_l + buyer, np.full(n_b, sink), [sink]])
+    caps = np.concatenate([cap_u, upper_u, demand_u, [total]])
+    costs = np.concatenate([np.zeros(n_l), -np.round(score * scale), np.zeros(n_b), [0.0]])
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    arcs = mcf.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int64),
+                                                    heads.astype(np.int64), caps,
+                                                    costs.astype(np.int64))
+    supplies = np.zeros(n_l + n_b + 2, dtype=np.int64)
+    supplies[source], supplies[sink] = total, -total
+    mcf.set_nodes_supplies(np.arange(n_l + n_b + 2, dtype=np.int64), supplies)
+    if mcf.solve() != mcf.OPTIMAL:
+        return None
+    return np.asarray(mcf.flows(arcs[n_l:n_l + n]), dtype=np.float64) / per_kg

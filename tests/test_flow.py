@@ -1,0 +1,79 @@
+"""The OR-Tools min-cost-flow backend against HiGHS on the same transportation LPs."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+from scipy.optimize import linprog
+
+from matching._flow import flow_available, solve_transport_flow
+
+pytest.importorskip("ortools")
+
+
+def reference(score, lot, buyer, capacity, demand, upper):
+    n = len(score)
+    a = sparse.vstack([
+        sparse.csr_matrix((np.ones(n), (lot, np.arange(n))), shape=(len(capacity), n)),
+        sparse.csr_matrix((np.ones(n), (buyer, np.arange(n))), shape=(len(demand), n))])
+    res = linprog(-score, A_ub=a, b_ub=np.concatenate([capacity, demand]),
+                  bounds=np.column_stack([np.zeros(n), upper]), method="highs")
+    assert res.status == 0
+    return res.x
+
+
+def instance(seed, n_lots, n_buyers, density, whole_kg):
+    rng = np.random.default_rng(seed)
+    mask = rng.random((n_lots, n_buyers)) < density
+    lot, buyer = np.nonzero(mask)
+    capacity = rng.integers(1, 5_000, n_lots).astype(float)
+    demand = rng.integers(1, 8_000, n_buyers).astype(float)
+    if not whole_kg:
+        capacity += rng.random(n_lots).round(3)
+        demand *= 52 / 12
+    score = rng.random(len(lot))
+    upper = np.minimum(capacity[lot], demand[buyer])
+    return score, lot.astype(np.int64), buyer.astype(np.int64), capacity, demand, upper
+
+
+def check(score, lot, buyer, capacity, demand, upper):
+    x = solve_transport_flow(score, lot, buyer, capacity=capacity, demand=demand, upper=upper)
+    assert x is not None
+    assert np.all(x >= 0) and np.all(x <= upper + 1e-9)
+    assert np.all(np.bincount(lot, x, len(capacity)) <= capacity + 1e-9)
+    assert np.all(np.bincount(buyer, x, len(demand)) <= demand + 1e-9)
+    best = reference(score, lot, buyer, capacity, demand, upper)
+    # Scores count in steps of 1e-6, quantities in grams when not whole kg.
+    slack = 1e-6 * upper.sum() + score.sum() * 1e-3 * 2
+    assert score @ x == pytest.approx(score @ best, abs=slack)
+    return x, best
+
+
+def test_available():
+    assert flow_available()
+
+
+@pytest.mark.parametrize("whole_kg", [True, False])
+def test_same_plan_as_highs(whole_kg):
+    # Continuous random scores: the optimum is unique, so the flows agree too.
+    x, best = check(*instance(5, 60, 40, 0.2, whole_kg))
+    assert np.allclose(x, best, atol=1e-2 if not whole_kg else 1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_lots=st.integers(1, 12), n_buyers=st.integers(1, 12),
+       density=st.floats(0.1, 1.0), whole_kg=st.booleans())
+def test_optimal_like_highs(seed, n_lots, n_buyers, density, whole_kg):
+    score, lot, buyer, capacity, demand, upper = instance(seed, n_lots, n_buyers, density,
+                                                          whole_kg)
+    if len(score) == 0:
+        return
+    check(score, lot, buyer, capacity, demand, upper)
+
+
+def test_nothing_to_move():
+    x = solve_transport_flow(np.array([0.5]), np.array([0]), np.array([0]),
+                             capacity=np.array([0.0]), demand=np.array([10.0]),
+                             upper=np.array([0.0]))
+    assert x.tolist() == [0.0]
