@@ -132,7 +132,8 @@ def bench_pipeline(sizes: Sequence[tuple[int, int]], *, seed: int, workers: int 
     """End to end per size: generate, then match stage by stage, then write the plan
     (or only ``prepare`` when ``prepare_only``)."""
     results = []
-    matching.match(matching.demo_supply(), matching.demo_demand())  # one-off set-up, untimed
+    warm = generate.generate(300, 100, seed=seed + 1)  # one-off set-up (caches), untimed
+    matching.match(warm.supply, warm.demand)
     for n_supply, n_demand in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
