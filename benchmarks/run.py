@@ -217,12 +217,20 @@ def transport_instance(n_lots: int, n_buyers: int, density: float, *, seed: int)
 
 
 def solve_ours(t: Transport, **options: Any) -> np.ndarray:
+    """``solve_assignment`` with the HiGHS default method (the default backend)."""
     from matching._solve import solve_assignment
 
     sol = solve_assignment(t.score, t.lot, t.buyer, capacity=t.capacity, demand=t.demand,
                            moq=np.zeros(len(t.demand)), **options)
     assert sol.status == "optimal", sol.message
     return np.asarray(sol.flow)
+
+
+def solve_ours_auto(t: Transport) -> np.ndarray:
+    """``solve_assignment`` as ``Config(solver="auto")`` runs it (OR-Tools when installed)."""
+    from matching._pipeline import _lp_method
+
+    return solve_ours(t, lp_method=_lp_method("auto"))
 
 
 SCALE = 1_000_000
@@ -276,7 +284,8 @@ def solve_networkx(t: Transport) -> np.ndarray:
 
 
 SOLVERS: dict[str, Callable[[Transport], np.ndarray]] = {
-    "ours": solve_ours, "ortools": solve_ortools, "networkx": solve_networkx}
+    "ours": solve_ours, "ours-auto": solve_ours_auto, "ortools": solve_ortools,
+    "networkx": solve_networkx}
 
 
 def bench_solvers(sizes: Sequence[tuple[int, int]], *, density: float, seed: int,
@@ -398,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--density", type=float, default=0.02)
     parser.add_argument("--texts", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--peers", default="ortools,networkx")
+    parser.add_argument("--peers", default="ours-auto,ortools,networkx")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=0,
                         help="pipeline: a ProcessPoolExecutor with this many workers")

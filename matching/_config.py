@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ._currency import DEFAULT_RATES
+from ._flow import flow_available
 from ._logistics import FreightRates
 
 __all__ = ["Config"]
@@ -19,6 +20,8 @@ __all__ = ["Config"]
 MinShipmentMethod = Literal["auto", "exact", "repair"]
 _REGIONS = ("regency", "province")
 _METHODS = ("auto", "exact", "repair")
+Solver = Literal["auto", "highs", "ortools"]
+_SOLVERS = ("auto", "highs", "ortools")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,10 @@ class Config:
         of an exporting BUMDes in every province).
     coverage_min_kg : float, default 1000
         A lot counts as served for coverage when it ships this much (or all it has).
+    solver : "auto", "highs" or "ortools", default "auto"
+        Backend for parts that are plain transportation LPs (no MOQ, minimum shipment or
+        coverage): OR-Tools min-cost flow (the ``ortools`` extra) or HiGHS; ``auto``
+        takes OR-Tools when it is installed. MILP parts always go to HiGHS.
     time_limit : float, default 60
         Seconds the solver may take; the best plan found by then is returned.
     strict_regions : bool, default False
@@ -86,6 +93,7 @@ class Config:
     coverage_min_kg: float = 1000.0
     time_limit: float = 60.0
     strict_regions: bool = False
+    solver: Solver = "auto"
 
     def __post_init__(self) -> None:
         if not isinstance(self.strict_regions, bool):
@@ -102,6 +110,12 @@ class Config:
                              f"positive radius in km; got {region!r} instead.")
         else:
             object.__setattr__(self, "consolidation", float(region))
+        if self.solver not in _SOLVERS:
+            raise ValueError(f"The 'solver' option must be one of {', '.join(_SOLVERS)}; got "
+                             f"{self.solver!r} instead.")
+        if self.solver == "ortools" and not flow_available():
+            raise ValueError("The 'solver' option 'ortools' needs OR-Tools: pip install "
+                             "'bumdes-match[ortools]'.")
         if self.min_shipment_method not in _METHODS:
             raise ValueError(f"The 'min_shipment_method' option must be one of "
                              f"{', '.join(_METHODS)}; got {self.min_shipment_method!r} instead.")

@@ -17,6 +17,7 @@ from ._config import Config
 from ._consolidate import Lots, consolidate, smallest_moq_in_reach
 from ._exceptions import InputError, Problem
 from ._explain import demand_reason, lot_reason
+from ._flow import flow_available
 from ._logistics import PortNetwork, default_network
 from ._parallel import check_executor, map_chunks
 from ._plan import (
@@ -35,7 +36,7 @@ from ._quality import GRADE_NAMES
 from ._regions import Gazetteer, RegionMatch, default_gazetteer, locate_rows, region_problems
 from ._schema import DemandTable, SupplyTable, parse_demand, parse_supply
 from ._sensitivity import Sensitivity, sensitivity
-from ._solve import solve_assignment
+from ._solve import LP_METHOD, LpMethod, solve_assignment
 from ._sources import Source, read_rows
 from ._stories import Stories
 from ._taxonomy import Taxonomy, default_taxonomy
@@ -331,6 +332,13 @@ def _buyers(table: DemandTable, products: tuple[ProductMatch, ...], rows: IntArr
     return buyers, tuple(issues)
 
 
+def _lp_method(solver: str) -> LpMethod:
+    """The method for plain LP parts that the ``solver`` option asks for."""
+    if solver == "ortools" or (solver == "auto" and flow_available()):
+        return "ortools"
+    return LP_METHOD
+
+
 def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
            stages: Stages) -> Plan:
     start = time.perf_counter()
@@ -344,7 +352,8 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         moq=buyers.moq_kg, min_shipment=cfg.min_shipment_kg,
         min_shipment_method=cfg.min_shipment_method, exact_max_pairs=cfg.exact_max_pairs,
         lot_group=lots.province if cfg.province_coverage else None,
-        coverage_kg=cfg.coverage_min_kg, time_limit=cfg.time_limit)
+        coverage_kg=cfg.coverage_min_kg, time_limit=cfg.time_limit,
+        lp_method=_lp_method(cfg.solver), executor=executor)
     stages.next("plan")
     flow = solution.flow
     buyer_ids = [p.demand.buyer_id[i] for i in p.buyer_rows.tolist()]

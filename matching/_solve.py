@@ -21,7 +21,9 @@ province with candidates gets at least one served lot).
 
 from __future__ import annotations
 
+import functools
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,6 +33,9 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
+from ._flow import solve_transport_flow
+from ._parallel import map_ordered
+
 __all__ = ["LP_METHOD", "Solution", "solve_assignment"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -38,7 +43,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 Status = Literal["optimal", "feasible", "time_limit", "infeasible", "failed"]
 MinShipmentMethod = Literal["auto", "exact", "repair"]
-LpMethod = Literal["highs", "highs-ds", "highs-ipm"]
+LpMethod = Literal["highs", "highs-ds", "highs-ipm", "ortools"]
 
 #: The LP method for parts without integer decisions (see ``docs/benchmarks.md``).
 LP_METHOD: LpMethod = "highs-ds"
@@ -52,6 +57,8 @@ MAX_REPAIR_ROUNDS = 16
 REPAIR_REL_GAP = 1e-4
 #: Relative gap below which a plan counts as optimal.
 GAP_TOLERANCE = 1e-6
+#: Tasks the parts are batched into when an executor is given.
+PARALLEL_TASKS = 8
 _TINY_KG = 1e-3
 _RANK = {"optimal": 0, "feasible": 1, "time_limit": 2, "infeasible": 3, "failed": 4}
 
@@ -112,6 +119,7 @@ def solve_assignment(
     min_shipment_method: MinShipmentMethod = "auto", exact_max_pairs: int = EXACT_MAX_PAIRS,
     lot_group: IntArray | None = None, coverage_kg: float = 0.0,
     time_limit: float | None = None, lp_method: LpMethod = LP_METHOD,
+    executor: Executor | None = None,
 ) -> Solution:
     """Solve the assignment over candidate pairs ``(lot[k], buyer[k])`` with ``score[k]``.
 
@@ -135,8 +143,12 @@ def solve_assignment(
         ``min(capacity, coverage_kg)`` kg (at least a gram).
     time_limit : float, optional
         Seconds for the whole solve; parts share what is left.
-    lp_method : {"highs-ipm", "highs-ds", "highs"}
-        HiGHS method for parts that are plain LPs.
+    lp_method : {"highs-ds", "highs-ipm", "highs", "ortools"}
+        Method for parts that are plain LPs: a HiGHS method, or ``ortools`` for
+        OR-Tools min-cost flow (the ``ortools`` extra; HiGHS if it cannot solve a part).
+    executor : concurrent.futures.Executor, optional
+        Solve the independent parts on it, in batches; the plan is the same (unless the
+        time limit cuts a part short).
 
     Returns
     -------
@@ -177,12 +189,11 @@ def solve_assignment(
                       np.cumsum(np.bincount(pair_part))[:-1])
     options = _Options(min_shipment, min_shipment_method, exact_max_pairs, lp_method)
     arrays = (score, lot, buyer, capacity, demand, moq)
-    results: list[_Result] = []
-    for k, pairs in enumerate(pieces):
-        part = _make_part(*arrays, pairs, group=group, coverage_kg=coverage_kg,
-                          cover_groups=no_groups)
-        results.append(_solve_part(part, options, _share(deadline, len(pieces) - k)))
-        flow[pairs] = results[-1].x
+    results = _solve_parts([_make_part(*arrays, pairs, group=group, coverage_kg=coverage_kg,
+                                       cover_groups=no_groups) for pairs in pieces],
+                           options, deadline, executor)
+    for pairs, res in zip(pieces, results, strict=True):
+        flow[pairs] = res.x
     uncovered = no_groups
     infeasible = False
     if lot_group is not None:
@@ -231,6 +242,36 @@ class _Options:
     method: MinShipmentMethod
     exact_max_pairs: int
     lp_method: LpMethod
+
+
+def _solve_parts(parts: list[_Part], options: _Options, deadline: float | None,
+                 executor: Executor | None) -> list[_Result]:
+    """Solve the parts in order, or in batches of similar size on ``executor``."""
+    if executor is None or len(parts) < 2:
+        return _solve_batch(parts, options, deadline)
+    sizes = np.cumsum([len(p.score) for p in parts])
+    cuts = np.searchsorted(sizes, sizes[-1] * np.arange(1, PARALLEL_TASKS) / PARALLEL_TASKS,
+                           side="right")
+    bounds = np.unique(np.concatenate([[0], cuts, [len(parts)]]))
+    batches = [parts[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(),
+                                          strict=True)]
+    budget = None if deadline is None else deadline - time.perf_counter()
+    done = map_ordered(functools.partial(_solve_batch_within, options=options, budget=budget),
+                       batches, executor=executor)
+    return [r for batch in done for r in batch]
+
+
+def _solve_batch_within(parts: list[_Part], *, options: _Options,
+                        budget: float | None) -> list[_Result]:
+    # Runs on a worker: the deadline is counted from the worker's own clock.
+    deadline = None if budget is None else time.perf_counter() + budget
+    return _solve_batch(parts, options, deadline)
+
+
+def _solve_batch(parts: list[_Part], options: _Options,
+                 deadline: float | None) -> list[_Result]:
+    return [_solve_part(part, options, _share(deadline, len(parts) - k))
+            for k, part in enumerate(parts)]
 
 
 def _share(deadline: float | None, parts_left: int) -> float | None:
@@ -427,7 +468,7 @@ def _solve_fixed(part: _Part, upper: FloatArray, lower: FloatArray, served: Bool
     bounds = np.column_stack([np.concatenate([np.minimum(lower, upper), np.zeros(f)]),
                               np.concatenate([upper, part.moq[floor]])])
     res = linprog(np.concatenate([-part.score, np.full(f, 2.0)]), A_ub=a_ub, b_ub=b_ub,
-                  bounds=bounds, method=lp_method,
+                  bounds=bounds, method=_highs(lp_method),
                   options={} if time_limit is None else {"time_limit": time_limit})
     if res.status == 0:
         flow = _clean(res.x[:n], upper)
@@ -484,15 +525,26 @@ def _solve_model(part: _Part, *, minimum: float, closed: BoolArray | None,
                    else "failed", res.covered)
 
 
+def _highs(lp_method: LpMethod) -> LpMethod:
+    return LP_METHOD if lp_method == "ortools" else lp_method
+
+
 def _solve_lp(part: _Part, upper: FloatArray, time_limit: float | None,
               lp_method: LpMethod) -> _Result:
     n = len(part.score)
+    none = np.zeros(0, bool)
+    if lp_method == "ortools":
+        flow = solve_transport_flow(part.score, part.lot, part.buyer, capacity=part.capacity,
+                                    demand=part.demand, upper=upper)
+        if flow is not None:
+            x = _clean(flow, upper)
+            value = float(part.score @ x)
+            return _Result(x, value, value, "optimal", none)
     a_lot, a_buyer = _incidence(part)
     res = linprog(-part.score, A_ub=sparse.vstack([a_lot, a_buyer]).tocsr(),
                   b_ub=np.concatenate([part.capacity, part.demand]),
-                  bounds=np.column_stack([np.zeros(n), upper]), method=lp_method,
+                  bounds=np.column_stack([np.zeros(n), upper]), method=_highs(lp_method),
                   options={} if time_limit is None else {"time_limit": time_limit})
-    none = np.zeros(0, bool)
     if res.status == 0:
         x = _clean(res.x, upper)
         value = float(part.score @ x)

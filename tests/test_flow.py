@@ -77,3 +77,30 @@ def test_nothing_to_move():
                              capacity=np.array([0.0]), demand=np.array([10.0]),
                              upper=np.array([0.0]))
     assert x.tolist() == [0.0]
+
+
+def test_solve_assignment_same_plan_with_either_backend_and_executor():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from matching._solve import solve_assignment
+
+    score, lot, buyer, capacity, demand, _ = instance(9, 80, 50, 0.03, whole_kg=False)
+    args = dict(capacity=capacity, demand=demand, moq=np.zeros(len(demand)))
+    highs = solve_assignment(score, lot, buyer, lp_method="highs-ds", **args)
+    flow = solve_assignment(score, lot, buyer, lp_method="ortools", **args)
+    assert highs.parts > 3
+    assert flow.status == highs.status == "optimal"
+    assert np.allclose(flow.flow, highs.flow, atol=1e-2)
+    assert flow.objective == pytest.approx(highs.objective, rel=1e-6)
+    with ThreadPoolExecutor(2) as pool:
+        parallel = solve_assignment(score, lot, buyer, lp_method="ortools", executor=pool,
+                                    **args)
+    assert parallel.flow.tolist() == flow.flow.tolist()
+
+
+def test_solver_option_is_checked():
+    import matching
+
+    with pytest.raises(ValueError, match=r"The 'solver' option must be one of auto, highs, "
+                                         r"ortools; got 'cplex' instead\."):
+        matching.Config(solver="cplex")

@@ -100,3 +100,13 @@ def test_cli_progress_flag(capsys, tmp_path):
     assert capsys.readouterr().err == ""
     assert main(["demo", "--progress"]) == 0
     assert "normalise" in capsys.readouterr().err
+
+
+def test_solver_backends_give_the_same_objective(files):
+    pytest.importorskip("ortools")
+    plans = {name: matching.match(*files, config={"solver": name})
+             for name in ("highs", "ortools")}
+    assert plans["highs"].summary.status == plans["ortools"].summary.status == "optimal"
+    assert plans["ortools"].summary.objective == pytest.approx(plans["highs"].summary.objective,
+                                                               rel=1e-6)
+    assert plans["ortools"].summary.allocated_kg > 0
