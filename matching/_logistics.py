@@ -382,11 +382,12 @@ def plan_routes(
                                  rates.dry_per_kg + rates.dry_per_kg_nm * nm)
             main_days = rates.port_days + nm / (rates.sea_knots * 24)
         total_cost = leg_cost[hub_pos] + np.tile(main_cost, 2)
-        total_days = leg_days[hub_pos] + np.tile(main_days, 2)
+        total_days = np.where(np.isfinite(total_cost),
+                              leg_days[hub_pos] + np.tile(main_days, 2), np.inf)
         within = total_days <= max_days[u_hub][:, None]
         best = np.where(within.any(axis=1),
                         np.argmin(np.where(within, total_cost, np.inf), axis=1),
-                        np.argmin(np.where(np.isfinite(total_cost), total_days, np.inf), axis=1))
+                        np.argmin(total_days, axis=1))
         rows = np.arange(len(unique))
         cost[routes] = total_cost[rows, best][inverse]
         days[routes] = total_days[rows, best][inverse]

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from ._exceptions import Problem
 from ._geo import haversine_km
@@ -39,9 +40,14 @@ __all__ = ["Gazetteer", "RegionMatch", "RegionResult", "default_gazetteer", "loc
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-#: Fuzzy matches below this rapidfuzz ratio (0..100) are not accepted.
-FUZZY_CUTOFF = 84.0
-#: Names shorter than this (without spaces) are never matched fuzzily.
+#: Fuzzy matches below this similarity (0..100; the better of rapidfuzz's Indel ratio and
+#: optimal-string-alignment similarity, so a swapped pair of letters counts as one typo) are
+#: not accepted; within the province the text or its hint names, ``FUZZY_HINT_CUTOFF``.
+FUZZY_CUTOFF = 83.0
+FUZZY_HINT_CUTOFF = 75.0
+FUZZY_HINT_BONUS = 8.0
+#: Names shorter than this (without spaces) are never matched fuzzily; within the hinted
+#: province, names one letter shorter are.
 FUZZY_MIN_CHARS = 5
 #: Indonesia's bounding box (lat, lon); coordinates outside it are not placed.
 LAT_RANGE = (-11.5, 6.5)
@@ -72,11 +78,12 @@ _BELOW = frozenset({"desa", "kelurahan", "kel", "kec", "kecamatan", "dusun", "ds
                     "subdistrict", "district", "distrik"})
 _ENGLISH_DIRECTIONS = {"north": "utara", "south": "selatan", "east": "timur", "west": "barat",
                        "central": "tengah", "southeast": "tenggara", "southwest": "barat daya"}
+_NON_WORD = re.compile(r"[^a-z0-9]+")
 _SPLIT = re.compile(r"[,;/|()\[\]]|\s-\s|\s+–\s+")
 
 
 def _tokens(text: str) -> list[str]:
-    words = clean_text(text).split()
+    words = (_NON_WORD.sub(" ", text.lower()) if text.isascii() else clean_text(text)).split()
     out: list[str] = []
     for i, w in enumerate(words):
         if w in _DROP:
@@ -365,6 +372,10 @@ def _lookup(g: Gazetteer, ix: _Index, key: str, hint: int) -> _Hit:
                                     (ix.seats, CONFIDENCE["seat"], "seat")):
             for variant in (n, n.replace(" ", "")):
                 hits = table.get(variant)
+                if hits and method == "seat" and hint >= 0:
+                    # A seat counts only inside the hinted province: seat names are
+                    # common words ("Pinang", "Tanjung", "Raya").
+                    hits = tuple(h for h in hits if g.regency_province[h] == hint)
                 if hits:
                     return _pick(g, hits, k, hint, conf, method)
     if not kind:
@@ -440,6 +451,18 @@ def _resolve_text(g: Gazetteer, ix: _Index, text: str, hint: int) -> _Resolved:
     if local >= 0:
         return _Resolved(_Hit(-1, local, CONFIDENCE["exact"], "province"), rest[0], local)
     return _Resolved(_MISS, rest[0], local)
+
+
+def _hint(g: Gazetteer, ix: _Index, text: str) -> int:
+    """The province a province column names: a province name first (``Jambi`` is the
+    province, not the city), else the province of what the text resolves to."""
+    if not text:
+        return -1
+    p = _province_of(ix, _key(text))
+    if p >= 0:
+        return p
+    resolved = _resolve_text(g, ix, text, -1)
+    return resolved.hit.province if resolved.hit.method else resolved.hint
 
 
 # --- the public batch API -----------------------------------------------------------------
@@ -547,17 +570,24 @@ def _fuzzy(g: Gazetteer, ix: _Index, keys: list[str], hints: IntArray) -> list[_
     kinds, queries = zip(*(_split_kind(k) for k in keys), strict=True) if keys else ((), ())
     squeezed = [q.replace(" ", "") for q in queries]
     out = [_MISS] * len(keys)
-    rows = np.array([i for i, q in enumerate(squeezed) if len(q) >= FUZZY_MIN_CHARS],
-                    dtype=np.int64)
+    rows = np.array([i for i, q in enumerate(squeezed)
+                     if len(q) >= FUZZY_MIN_CHARS - (hints[i] >= 0)], dtype=np.int64)
     for start in range(0, len(rows), 2048):
         sl = rows[start:start + 2048]
-        s = np.asarray(process.cdist([squeezed[i] for i in sl], ix.choices, scorer=fuzz.ratio,
-                                     score_cutoff=FUZZY_CUTOFF, dtype=np.float32, workers=-1),
-                       dtype=np.float64)
+        queries_sl = [squeezed[i] for i in sl]
+        s = np.maximum(
+            process.cdist(queries_sl, ix.choices, scorer=fuzz.ratio, dtype=np.float32,
+                          score_cutoff=FUZZY_HINT_CUTOFF, workers=-1),
+            process.cdist(queries_sl, ix.choices, scorer=OSA.normalized_similarity,
+                          dtype=np.float32, score_cutoff=FUZZY_HINT_CUTOFF / 100.0,
+                          workers=-1) * 100.0).astype(np.float64)
         h = hints[sl]
         in_hint = ix.choice_in_province[:, np.maximum(h, 0)].T & (h[:, None] >= 0)
-        # Inside the hint province a choice gets a small bonus, enough to win ties.
-        best = np.argmax(np.where(s > 0, s + 2.0 * in_hint, 0.0), axis=1)
+        short = np.array([len(squeezed[i]) < FUZZY_MIN_CHARS for i in sl.tolist()])[:, None]
+        s = np.where(in_hint | ((s >= FUZZY_CUTOFF) & ~short), s, 0.0)
+        # Inside the hinted province a choice gets a bonus: a typo of a name there beats
+        # a slightly closer name elsewhere ("Searng", Banten: Serang, not Semarang).
+        best = np.argmax(np.where(s > 0, s + FUZZY_HINT_BONUS * in_hint, 0.0), axis=1)
         score = s[np.arange(len(sl)), best]
         for k, c, sc in zip(sl.tolist(), best.tolist(), score.tolist(), strict=True):
             if sc <= 0:
@@ -630,7 +660,7 @@ def resolve_regions(
     for i, h in enumerate(hints_text):
         p = hint_cache.get(h)
         if p is None:
-            p = hint_cache[h] = _resolve_text(g, ix, h, -1).hint if h else -1
+            p = hint_cache[h] = _hint(g, ix, h)
         hint[i] = p
 
     distinct: dict[tuple[str, int], int] = {}
@@ -733,8 +763,7 @@ def locate_rows(
     capital) is used. A row with a province text but no regency text is placed by its
     province.
     """
-    texts = [r or p for r, p in zip(regency, province, strict=True)]
-    result = resolve_regions(texts, province=list(province), lat=lat, lon=lon,
+    result = resolve_regions(list(regency), province=list(province), lat=lat, lon=lon,
                              gazetteer=gazetteer)
     given = ~np.isnan(np.asarray(lat, dtype=float))
     return RegionMatch(

@@ -77,6 +77,12 @@ def test_test_set_is_large_and_valid():
     ("Desa Lalonggasumeeto, Kec. Soropia, Kab. Konawe, Sulawesi Tenggara", None,
      "KABUPATEN KONAWE"),
     ("Konawe Sultra", None, "KABUPATEN KONAWE"),
+    ("Kab. Buotn", "Sulawesi Tenggara", "KABUPATEN BUTON"),      # swapped letters
+    ("Searng", "Banten", "KABUPATEN SERANG"),                    # not Semarang (Jateng)
+    ("Kabupaten Bnadung", "Jawa Barat", "KABUPATEN BANDUNG"),    # not Badung (Bali)
+    ("Kabupaten Pinang", "Sulsel", "KABUPATEN PINRANG"),         # not the seat Pinang (Sumut)
+    ("kota jabi", "Jambi", "KOTA JAMBI"),                        # short, inside the province
+    ("Pinang", None, "KABUPATEN LABUHANBATU SELATAN"),           # the seat, without a hint
 ])
 def test_named_cases(text, province, regency):
     assert matching.resolve_regions([text], province=province).regency == (regency,)
@@ -187,6 +193,18 @@ def test_an_unknown_region_keeps_the_row_and_lists_it_as_unmatched():
     unmatched = {u.supplier_id: u for u in plan.unmatched_supply}
     assert unmatched["S9"].quantity_kg == 500
     assert unmatched["S9"].reason == "location unknown: region not recognised: 'Atlantis'"
+
+
+def test_a_province_column_names_the_province_not_its_capital_city():
+    # "Jambi" and "Bengkulu" are provinces and cities; in the province column they are
+    # provinces, so a row without a regency is placed by its coordinates in the province.
+    supply = supply_rows()
+    supply[3] = supply[3] | {"province": "Jambi", "regency": "", "lat": "-2.3", "lon": "102.8"}
+    prepared = matching.prepare(supply, demand_rows())
+    r = prepared.regions.regency[3]
+    assert G.regency[r] != "KOTA JAMBI" and G.province[G.regency_province[r]] == "JAMBI"
+    only = matching.resolve_regions([""], province=["Bengkulu"])
+    assert only.regency == (None,) and only.province == ("BENGKULU",)
 
 
 def test_a_known_province_with_an_unknown_regency_is_still_placed():
