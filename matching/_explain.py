@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -13,9 +14,10 @@ from ._consolidate import Lots
 from ._quality import GRADE_NAMES
 from ._taxonomy import Taxonomy
 
-__all__ = ["demand_reason", "lot_reason"]
+__all__ = ["Outcome", "demand_reason", "lot_reason"]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 def _kg(value: float) -> str:
@@ -41,11 +43,53 @@ def _rejection(code: int, values: FloatArray, *, ceiling: float = np.nan,
     return "destination country or port unknown"
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the solver did, indexed for explanations: pairs per lot and per buyer (CSR
+    over the candidate pairs), kg used per lot and served per buyer."""
+
+    flow: FloatArray
+    scores: FloatArray
+    lot_used: FloatArray
+    served: FloatArray
+    min_shipment: float
+    by_lot: IntArray
+    lot_ptr: IntArray
+    by_buyer: IntArray
+    buyer_ptr: IntArray
+
+    @classmethod
+    def build(cls, candidates: Candidates, flow: FloatArray, scores: FloatArray, *,
+              n_lots: int, n_buyers: int, min_shipment: float = 0.0) -> Outcome:
+        by_lot = np.argsort(candidates.lot, kind="stable")
+        by_buyer = np.argsort(candidates.buyer, kind="stable")
+        lot_ptr = np.r_[0, np.cumsum(np.bincount(candidates.lot, minlength=n_lots))]
+        buyer_ptr = np.r_[0, np.cumsum(np.bincount(candidates.buyer, minlength=n_buyers))]
+        return cls(flow, scores,
+                   np.bincount(candidates.lot, weights=flow, minlength=n_lots).astype(float),
+                   np.bincount(candidates.buyer, weights=flow, minlength=n_buyers).astype(float),
+                   min_shipment, by_lot.astype(np.int64), lot_ptr.astype(np.int64),
+                   by_buyer.astype(np.int64), buyer_ptr.astype(np.int64))
+
+    def of_lot(self, lot: int) -> IntArray:
+        """Candidate pairs of ``lot``."""
+        return self.by_lot[self.lot_ptr[lot]:self.lot_ptr[lot + 1]]
+
+    def of_buyer(self, buyer: int) -> IntArray:
+        """Candidate pairs of ``buyer``."""
+        return self.by_buyer[self.buyer_ptr[buyer]:self.buyer_ptr[buyer + 1]]
+
+
+def _weakest_winner(pairs: IntArray, out: Outcome) -> float:
+    """The lowest score per kg among the used pairs of ``pairs`` (nan when none is used)."""
+    used = pairs[out.flow[pairs] > 0]
+    return float(out.scores[used].min()) if len(used) else np.nan
+
+
 def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
-               flow: FloatArray, served: FloatArray, scores: FloatArray,
-               buyer_ids: Sequence[str], taxonomy: Taxonomy) -> str:
+               outcome: Outcome, buyer_ids: Sequence[str], taxonomy: Taxonomy) -> str:
     """Why (part of) ``lot`` was not allocated."""
-    mine = np.flatnonzero(candidates.lot == lot)
+    mine = outcome.of_lot(lot)
     if len(mine) == 0:
         rejected = np.flatnonzero(candidates.rejected_lot == lot)
         if len(rejected) == 0:
@@ -62,29 +106,67 @@ def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
             grade_min=int(buyers.grade_min[b].min()),
             required=frozenset().union(*(buyers.certifications_required[i] for i in b)),
             limit=product.max_transit_days or np.inf)
-    full = [k for k in mine
-            if served[candidates.buyer[k]] >= buyers.quantity_kg[candidates.buyer[k]] - 1e-6]
-    margins = []
-    for k in full:
-        b = candidates.buyer[k]
-        used = np.flatnonzero((candidates.buyer == b) & (flow > 0))
-        if len(used):
-            margins.append((float(scores[used].min() - scores[k]), buyer_ids[b]))
-    if len(full) == len(mine) and margins:
-        margin, who = min(margins)
-        if margin >= 0:
+    minimum = outcome.min_shipment
+    usable = mine[np.minimum(lots.quantity_kg[lot], buyers.quantity_kg[candidates.buyer[mine]])
+                  >= minimum - 1e-6]
+    if len(usable) == 0:
+        if lots.quantity_kg[lot] < minimum:
+            return (f"the lot ({_kg(lots.quantity_kg[lot])}) is smaller than the minimum "
+                    f"shipment of {_kg(minimum)}")
+        return f"every buyer in reach asks for less than the minimum shipment of {_kg(minimum)}"
+    mine = usable
+    rest = float(lots.quantity_kg[lot] - outcome.lot_used[lot])
+    full, unserved, no_room = [], [], []
+    for k in mine.tolist():
+        b = int(candidates.buyer[k])
+        room = float(buyers.quantity_kg[b] - outcome.served[b])
+        if room <= 1e-6:
+            margin = _weakest_winner(outcome.of_buyer(b), outcome) - float(outcome.scores[k])
+            full.append((margin, buyer_ids[b]))
+        elif outcome.served[b] <= 1e-6 and buyers.moq_kg[b] > 0:
+            unserved.append(b)
+        elif minimum > 0 and min(rest, room) < minimum - 1e-6:
+            no_room.append(room)
+    if len(full) == len(mine):
+        if outcome.lot_used[lot] > 0:
+            return (f"supply exceeds demand: the lot ships {_kg(outcome.lot_used[lot])} and "
+                    f"every buyer in reach is full")
+        margin, who = min(full)
+        if margin > 1e-9:
             return (f"outscored by other lots: every buyer in reach is full (closest: {who}, "
                     f"whose lots score {margin:.3f} more per kg)")
-        return "supply exceeds demand: every buyer in reach is full"
-    names = ", ".join(sorted({buyer_ids[candidates.buyer[k]] for k in mine})[:3])
-    return (f"not chosen: the buyers in reach ({names}) were served better elsewhere, or "
-            f"their minimum order or the minimum shipment could not be met")
+        return (f"every buyer in reach is full (closest: {who}, filled by lots that score as "
+                f"much per kg, or that its MOQ or the minimum shipment needs)")
+    if no_room and rest < minimum:
+        return (f"the remaining {_kg(rest)} is below the minimum shipment of {_kg(minimum)}")
+    if no_room:
+        return (f"no buyer in reach has room for the minimum shipment of {_kg(minimum)} "
+                f"(largest room {_kg(max(no_room))})")
+    if unserved:
+        names = ", ".join(sorted(buyer_ids[b] for b in unserved)[:3])
+        small = [b for b in unserved
+                 if _in_reach(b, lots, buyers, candidates, outcome) < buyers.moq_kg[b] - 1e-6]
+        if len(small) == len(unserved):
+            return (f"MOQ larger than every lot in reach: the buyers with room ({names}) need "
+                    f"more than all the supply they can reach")
+        return (f"the buyers with room ({names}) were not served: meeting their MOQ would "
+                f"take supply that scores more with other buyers")
+    return ("not chosen: the plan is the best found within the time limit or the minimum "
+            "shipment heuristic's gap")
+
+
+def _in_reach(b: int, lots: Lots, buyers: Buyers, candidates: Candidates,
+              outcome: Outcome) -> float:
+    """Kilograms of the lots in reach of buyer ``b`` that can ship the minimum to it."""
+    caps = lots.quantity_kg[candidates.lot[outcome.of_buyer(b)]]
+    usable = np.minimum(caps, buyers.quantity_kg[b]) >= outcome.min_shipment - 1e-6
+    return float(caps[usable].sum())
 
 
 def demand_reason(b: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
-                  served: float, flow: FloatArray, taxonomy: Taxonomy) -> str:
+                  outcome: Outcome, buyer_ids: Sequence[str], taxonomy: Taxonomy) -> str:
     """Why (part of) buyer ``b``'s request was not served."""
-    mine = np.flatnonzero(candidates.buyer == b)
+    mine = outcome.of_buyer(b)
     product = taxonomy.products[buyers.product[b]]
     if len(mine) == 0:
         rejected = np.flatnonzero(candidates.rejected_buyer == b)
@@ -98,13 +180,45 @@ def demand_reason(b: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
                           grade_min=int(buyers.grade_min[b]),
                           required=buyers.certifications_required[b],
                           limit=product.max_transit_days or np.inf)
-    in_reach = float(lots.quantity_kg[candidates.lot[mine]].sum())
+    minimum = outcome.min_shipment
+    caps = lots.quantity_kg[candidates.lot[mine]]
+    usable = np.minimum(caps, buyers.quantity_kg[b]) >= minimum - 1e-6
+    if not usable.any():
+        if buyers.quantity_kg[b] < minimum:
+            return (f"request smaller than the minimum shipment of {_kg(minimum)}")
+        return (f"minimum shipment of {_kg(minimum)} larger than every lot in reach "
+                f"(largest {_kg(caps.max())})")
+    mine = mine[usable]
+    served = float(outcome.served[b])
+    in_reach = float(caps[usable].sum())
     moq = float(buyers.moq_kg[b])
+    # Lots in reach that went elsewhere, and by how much their winners outscore this buyer.
+    margins = []
+    for k in mine.tolist():
+        lot = int(candidates.lot[k])
+        if outcome.flow[k] > 0 or lots.quantity_kg[lot] - outcome.lot_used[lot] > 1e-6:
+            continue
+        best = _weakest_winner(outcome.of_lot(lot), outcome) - float(outcome.scores[k])
+        if np.isfinite(best):
+            winners = outcome.of_lot(lot)[outcome.flow[outcome.of_lot(lot)] > 0]
+            who = buyer_ids[int(candidates.buyer[winners[np.argmin(outcome.scores[winners])]])]
+            margins.append((best, who))
+    closest = ""
+    if margins:
+        margin, who = min(margins)
+        if margin > 1e-9:
+            closest = f" (closest: {who}, {margin:.3f} more per kg)"
     if served <= 0 and moq > 0 and in_reach < moq:
         return f"MOQ larger than every lot in reach (MOQ {_kg(moq)}, in reach {_kg(in_reach)})"
     if served <= 0 and moq > 0:
         return (f"MOQ {_kg(moq)} not met: the {_kg(in_reach)} in reach scored higher with "
-                f"other buyers")
+                f"other buyers{closest}")
     if in_reach < float(buyers.quantity_kg[b]) - 1e-6:
         return f"not enough supply in reach ({_kg(in_reach)} of {_kg(buyers.quantity_kg[b])})"
-    return "outscored by other buyers: the rest of the supply in reach went where it scores higher"
+    spare = [float(lots.quantity_kg[lot] - outcome.lot_used[lot])
+             for lot in candidates.lot[mine].tolist()]
+    if minimum > 0 and max(spare) > 1e-6 and max(spare) < minimum:
+        return (f"the supply left in reach ({_kg(max(spare))} at most per lot) is below the "
+                f"minimum shipment of {_kg(minimum)}")
+    return ("outscored by other buyers: the rest of the supply in reach went where it scores "
+            f"higher{closest}")

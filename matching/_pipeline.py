@@ -16,7 +16,7 @@ from ._candidates import REJECTIONS, Buyers, Candidates, build_candidates
 from ._config import Config
 from ._consolidate import Lots, consolidate, smallest_moq_in_reach
 from ._exceptions import InputError, Problem
-from ._explain import demand_reason, lot_reason
+from ._explain import Outcome, demand_reason, lot_reason
 from ._flow import flow_available
 from ._logistics import PortNetwork, default_network
 from ._parallel import check_executor, map_chunks
@@ -201,6 +201,9 @@ def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor 
             product_pos, supply_table.grade, supply_table.certifications, accepts=accepts,
             grade_min=buyers.grade_min, certifications_required=buyers.certifications_required,
             moq=buyers.moq_kg)
+        # A pool below the minimum shipment cannot ship at all: it merges too.
+        merge_below = np.where(merge_below > 0, np.maximum(merge_below, cfg.min_shipment_kg),
+                               cfg.min_shipment_kg)
     lots = consolidate(
         usable, product_ids=[p.product_id for p in taxonomy], product=product_pos,
         region_code=region_code, province=regions.province, regency=regions.regency,
@@ -401,6 +404,8 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
             allocated[rows] += lot_used[i] * member_kg / lots.quantity_kg[i]
     lot_of_row = np.full(len(p.supply), -1, dtype=np.int64)
     lot_of_row[lots.member_row] = np.repeat(np.arange(len(lots)), np.diff(lots.member_ptr))
+    outcome = Outcome.build(c, flow, scores, n_lots=len(lots), n_buyers=len(buyer_ids),
+                            min_shipment=cfg.min_shipment_kg)
     lot_reasons: dict[int, str] = {}
     unmatched_supply = []
     for i in sorted(range(len(p.supply)), key=supplier_ids.__getitem__):
@@ -412,8 +417,8 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
             lot = int(lot_of_row[i])
             if lot not in lot_reasons:
                 lot_reasons[lot] = lot_reason(lot, lots=lots, buyers=buyers, candidates=c,
-                                              flow=flow, served=served, scores=scores,
-                                              buyer_ids=buyer_ids, taxonomy=tax)
+                                              outcome=outcome, buyer_ids=buyer_ids,
+                                              taxonomy=tax)
             reason = lot_reasons[lot]
         unmatched_supply.append(UnmatchedSupply(supplier_ids[i], max(rest, 0.0), reason))
 
@@ -423,7 +428,7 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         if rest <= 1e-6 and not p.demand_issue[row]:
             continue
         reason = p.demand_issue[row] or demand_reason(b, lots=lots, buyers=buyers, candidates=c,
-                                                       served=float(served[b]), flow=flow,
+                                                       outcome=outcome, buyer_ids=buyer_ids,
                                                        taxonomy=tax)
         unmatched_demand.append(UnmatchedDemand(buyer_ids[b], max(rest, 0.0), reason))
 
