@@ -36,6 +36,7 @@ from ._product_text import (
     CANONICAL,
     FORM_GROUPS,
     NON_PRODUCT_WORDS,
+    PACKAGING_WORDS,
     canonical_tokens,
     canonical_word,
     clean_product_texts,
@@ -208,6 +209,7 @@ class ProductResolver:
         self.n_examples_ = len(texts)
         words = {w for c in cleaned for w in c.split()}
         self._nonproduct = NON_PRODUCT_WORDS - words
+        self._packaging = PACKAGING_WORDS - {c.partition(" ")[0] for c in cleaned}
         self._ignore = frozenset(w for w in place_words() - words
                                  if canonical_word(w) not in vocab)
         self._index(taxonomy, keys)
@@ -266,9 +268,12 @@ class ProductResolver:
         # standing for its canonical token
         surface = {w: w for w in vocab if not w.startswith("~")}
         surface.update((w, t) for w, t in CANONICAL.items() if t in vocab)
-        self._typo_choices = [w for w in surface if len(w) >= 4]
-        self._typo_token = [surface[w] for w in self._typo_choices]
-        self._typo_initial = np.array([w[0] for w in self._typo_choices])[None, :]
+        self._typo_by_initial: dict[str, tuple[list[str], list[str]]] = {}
+        for word, token in surface.items():
+            if len(word) >= 3:
+                choices, tokens = self._typo_by_initial.setdefault(word[0], ([], []))
+                choices.append(word)
+                tokens.append(token)
         self._tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
                                       dtype=np.float64)
         self._phrase_tfidf = self._tfidf.fit_transform([_plain(k) for k in keys]).T.tocsr()
@@ -309,7 +314,8 @@ class ProductResolver:
         cleaned_of = [by_cleaned.setdefault(c, len(by_cleaned))
                       for c in clean_product_texts(texts)]
         cleaned = list(by_cleaned)
-        nonproduct_cleaned = [not self._nonproduct.isdisjoint(c.split()) for c in cleaned]
+        nonproduct_cleaned = [not self._nonproduct.isdisjoint(c.split())
+                              or c.partition(" ")[0] in self._packaging for c in cleaned]
         by_key: dict[str, int] = {}
         key_of = [by_key.setdefault(" ".join(sorted(canonical_tokens(c))), len(by_key))
                   for c in cleaned]
@@ -327,39 +333,57 @@ class ProductResolver:
     def _correct(self, token_lists: list[list[str]]
                  ) -> tuple[list[list[str]], list[list[float]], list[float]]:
         """Known tokens kept, misspellings corrected, the weight of the rest summed."""
-        vocab = self.vocabulary_
-        ignore = self._ignore
-        token_lists = [[t for t in ts if t not in ignore] for ts in token_lists]
-        unknown = sorted({t for ts in token_lists for t in ts if t not in vocab
-                          and len(t) >= 4 and t.isalpha()})
-        fixed: dict[str, tuple[str, float]] = {}
-        if unknown and self._typo_choices:
-            sim = process.cdist(unknown, self._typo_choices, scorer=OSA.normalized_similarity,
-                                dtype=np.float32, workers=self.workers)
-            # people rarely get the first letter wrong; "barang" (goods) is not "arang"
-            same_start = np.array([w[0] for w in unknown])[:, None] == self._typo_initial
-            sim = np.where(same_start, sim, 0.0)
-            best = np.argmax(sim, axis=1)
-            best_sim = sim[np.arange(len(unknown)), best]
-            for word, j, s in zip(unknown, best.tolist(), best_sim.tolist(), strict=True):
-                if s >= self.typo_cutoff:
-                    fixed[word] = (self._typo_token[j], s)
+        vocab, ignore = self.vocabulary_, self._ignore
+        distinct = {t for ts in token_lists for t in ts if t not in vocab}
+        # per distinct word: (token it stands for or None, strength, unknown weight)
+        meaning: dict[str, tuple[str | None, float, float]] = {
+            t: (None, 0.0, self._unknown_weight if t.isalpha() and len(t) > 2 else 0.0)
+            for t in distinct}
+        meaning.update((t, (None, 0.0, 0.0)) for t in distinct & ignore)
+        meaning.update(self._misspellings(sorted(t for t in distinct - ignore
+                                                 if len(t) >= 4 and t.isalpha())))
         tokens, strength, unknown_mass = [], [], []
         for ts in token_lists:
+            if all(t in vocab for t in ts):
+                tokens.append(ts)
+                strength.append([1.0] * len(ts))
+                unknown_mass.append(0.0)
+                continue
             out: dict[str, float] = {}
             mass = 0.0
             for t in ts:
                 if t in vocab:
                     out[t] = 1.0
-                elif t in fixed:
-                    word, s = fixed[t]
-                    out[word] = max(out.get(word, 0.0), s)
-                elif t.isalpha():
-                    mass += self._unknown_weight
+                    continue
+                word, sim, weight = meaning[t]
+                if word is not None:
+                    out[word] = max(out.get(word, 0.0), sim)
+                mass += weight
             tokens.append(list(out))
             strength.append(list(out.values()))
             unknown_mass.append(mass)
         return tokens, strength, unknown_mass
+
+    def _misspellings(self, words: list[str]) -> dict[str, tuple[str | None, float, float]]:
+        """The known word each unknown word misspells, by initial (people rarely get the
+        first letter wrong: "barang", goods, is not "arang", charcoal)."""
+        fixed: dict[str, tuple[str | None, float, float]] = {}
+        by_initial: dict[str, list[str]] = {}
+        for word in words:
+            by_initial.setdefault(word[0], []).append(word)
+        for initial, group in by_initial.items():
+            choices = self._typo_by_initial.get(initial)
+            if not choices:
+                continue
+            sim = process.cdist(group, choices[0], scorer=OSA.normalized_similarity,
+                                score_cutoff=self.typo_cutoff, dtype=np.float32,
+                                workers=self.workers)
+            best = np.argmax(sim, axis=1)
+            best_sim = sim[np.arange(len(group)), best].tolist()
+            for word, j, s in zip(group, best.tolist(), best_sim, strict=True):
+                if s >= self.typo_cutoff and s > 0:
+                    fixed[word] = (choices[1][j], s, 0.0)
+        return fixed
 
     def _rank(self, tokens: list[list[str]], strength: list[list[float]],
               unknown: FloatArray, plain: list[str]) -> _Ranked:
@@ -404,8 +428,11 @@ class ProductResolver:
         keep = np.array([i for i in low.tolist() if plain[i]], dtype=np.int64)
         if len(keep):
             sims = (self._tfidf.transform([plain[i] for i in keep]) @ self._phrase_tfidf).tocoo()
-            # cosine of character n-grams is optimistic for short strings: square it
-            np.maximum.at(best, (keep[sims.row], self.phrase_product_[sims.col]), sims.data ** 2)
+            # cosine of character n-grams is optimistic for short strings: square it; the
+            # many faint resemblances (cosine below 0.4) cannot matter and are skipped
+            near = sims.data >= 0.4
+            np.maximum.at(best, (keep[sims.row[near]], self.phrase_product_[sims.col[near]]),
+                          sims.data[near] ** 2)
         form_of_query = np.zeros(n, dtype=np.int64)
         np.bitwise_or.at(form_of_query, rows, self._form_bit[cols])
         return best * self._form_factor(form_of_query, best)

@@ -23,6 +23,7 @@ __all__ = [
     "CANONICAL",
     "FORM_GROUPS",
     "NON_PRODUCT_WORDS",
+    "PACKAGING_WORDS",
     "canonical_tokens",
     "canonical_word",
     "clean_product_texts",
@@ -44,7 +45,7 @@ _FILLER = _words("""
     request rfq looking look dari from desa village bumdes kg kgs kilo kilogram g gr grm gram
     grams mt ton tons tonne tonnes t lb lbs ml l liter litre ltr mm cm ft feet pcs pc ekor
     unit units per bulan month months monthly minggu week weeks weekly tahun year yearly hari
-    day daily size ukuran sz kemasan packing pack packed murah harga price cheap terjangkau
+    day daily size ukuran sz murah harga price cheap terjangkau
     langsung direct directly hub hubungi call wa whatsapp contact kontak info untuk for to ke
     dan and with dengan yang which that the of in di on at by we our kami kita saya i are is
     am be as an or atau also juga ada available tersedia tersedianya new baru bagus good nice
@@ -67,6 +68,14 @@ NON_PRODUCT_WORDS = _words("""
     labour labor tenaga kerja
     """) - {"peralatan"}
 
+#: Words for packaging and containers. Indonesian puts the head noun first: a text that
+#: starts with one of them ("kemasan pouch kopi", "karung goni") sells the packaging, while
+#: "kopi bubuk kemasan pouch" sells coffee.
+PACKAGING_WORDS = _words("""
+    kemasan packaging pouch sachet botol bottle bottles jerigen jerrycan karung sack sacks
+    label stiker sticker plastik plastic kardus karton carton cartons kaleng
+    """)
+
 # Bilingual and spelling variants of frequent words, all mapped to one token so that
 # "kepiting beku" and "frozen kepiting" share their tokens. Form words carry a "~" so that
 # they can never clash with a product word.
@@ -80,7 +89,7 @@ _CANONICAL_GROUPS: tuple[tuple[str, str], ...] = (
     ("~oil", "minyak oil oils"),
     ("~essential", "esensial essential atsiri essensial esential"),
     ("~roasted", "sangrai roasted roast roasting sangria"),
-    ("~meat", "daging meat flesh"),
+    ("~meat", "daging meat"),
     ("~pasteurised", "pasteurisasi pasteurized pasteurised pasturized pasteurize pasteurised"
                      " pasteurisasi pasteurisation pasteurization"),
     ("~peeled", "kupas peeled picked"),
@@ -150,19 +159,21 @@ FORM_GROUPS: tuple[str, ...] = (
 _JOIN = "\n"
 _NON_WORD = re.compile(r"[^a-z0-9~\n]+")
 _NUMBERISH = re.compile(r"(?<![a-z0-9])\d+(?:x\d+)?[a-z]{0,3}(?![a-z0-9])")
+_UNIT = r"(?:kg|gr|g|gram|grams|mt|ton|tons|mm|cm|ml|l|liter|litre|pcs|ekor|lb|lbs|oz|ft|%|g/l)"
+_PERIOD = r"(?:bulan|minggu|tahun|month|week|year|hari|day|ekor|pcs|pack|l)"
+# every attribute starts with a number: one scan for digits, then the shapes that follow
 _ATTRIBUTE = re.compile(
-    r"\d+(?:[.,]\d+)?\s*(?:-|–|to|sampai|s/d|~)\s*\d+(?:[.,]\d+)?\s*"
-    r"(?:kg|gr|g|gram|grams|mm|cm|pcs|ekor|lb|lbs|%)?(?![a-z])"
-    r"|\d+/\d+(?:\s*(?:pcs|ct|count))?"
-    r"|(?<![a-z])\d+(?:[.,]\d+)?\s*(?:kg|gr|g|gram|grams|mt|ton|tons|mm|cm|ml|l|liter|litre|"
-    r"pcs|ekor|lb|lbs|ft|%|g/l)(?![a-z])(?:\s*(?:/|per)\s*(?:bulan|minggu|tahun|month|week|"
-    r"year|hari|day|ekor|pcs|pack|l))?"
-    r"|\d+\s*(?:up|\+)(?![a-z])"
+    r"(?<![a-z0-9.,])\d+(?:[.,]\d+)?"
+    r"(?:\s*(?:-|to|sampai|s/d|~)\s*\d+(?:[.,]\d+)?\s*" + _UNIT + r"?(?![a-z])"
+    r"|/\d+(?:\s*(?:pcs|ct|count))?"
+    r"|\s*" + _UNIT + r"(?![a-z])(?:\s*(?:/|per)\s*" + _PERIOD + r")?"
+    r"|\s*(?:up|\+)(?![a-z]))"
 )
+_ASCII_PUNCTUATION = str.maketrans({"–": "-", "—": "-", "×": "x", "’": "'", "‘": "'"})
 
 
 def _ascii_lower(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_ASCII_PUNCTUATION))
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
@@ -213,7 +224,7 @@ def extract_attributes(texts: Sequence[str]) -> list[tuple[str, ...]]:
 
 
 def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
 
