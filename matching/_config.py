@@ -69,6 +69,10 @@ class Config:
         "location unknown"). When True, every regency or province text that does not
         resolve, and every row that cannot be placed, is an :class:`InputError` naming
         ``file:row:column``.
+    products : str, optional
+        Path of a CSV of extra products and synonyms (the columns of ``products.csv``,
+        see :func:`matching.read_products`), added to the embedded taxonomy when inputs are
+        normalised; its problems are an :class:`InputError`.
 
     Examples
     --------
@@ -94,8 +98,14 @@ class Config:
     time_limit: float = 60.0
     strict_regions: bool = False
     solver: Solver = "auto"
+    products: str | None = None
 
     def __post_init__(self) -> None:
+        if self.products is not None:
+            if not isinstance(self.products, str | os.PathLike):
+                raise ValueError(f"The 'products' option must be the path of a CSV file; got "
+                                 f"{self.products!r} instead.")
+            object.__setattr__(self, "products", os.fspath(self.products))
         if not isinstance(self.strict_regions, bool):
             raise ValueError(f"The 'strict_regions' option must be true or false; got "
                              f"{self.strict_regions!r} instead.")

@@ -3,6 +3,7 @@ score and solve (``Prepared.solve``); ``match`` does both."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -39,7 +40,7 @@ from ._sensitivity import Sensitivity, sensitivity
 from ._solve import LP_METHOD, LpMethod, solve_assignment
 from ._sources import Source, read_rows
 from ._stories import Stories
-from ._taxonomy import Taxonomy, default_taxonomy
+from ._taxonomy import Taxonomy, default_taxonomy, read_products
 from ._weights import FEATURES, Weights
 
 __all__ = ["Prepared", "match", "prepare"]
@@ -151,11 +152,12 @@ def prepare(supply: Source, demand: Source, *, config: Config | Mapping[str, Any
         return _prepare(supply, demand, _config(config), executor=executor, stages=stages)
 
 
-def _normalise(texts: tuple[str, ...], executor: Executor | None,
+def _normalise(texts: tuple[str, ...], taxonomy: Taxonomy, executor: Executor | None,
                advance: Callable[[int], None]) -> tuple[ProductMatch, ...]:
     # Each text resolves on its own, so chunks give the same matches as one call.
-    return tuple(map_chunks(normalize_products, texts, executor=executor,
-                            chunk_size=NORMALISE_CHUNK, advance=advance))
+    resolve = functools.partial(normalize_products, taxonomy=taxonomy)
+    return tuple(map_chunks(resolve, texts, executor=executor, chunk_size=NORMALISE_CHUNK,
+                            advance=advance))
 
 
 def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor | None,
@@ -163,10 +165,11 @@ def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor 
     start = time.perf_counter()
     stages.next("parse")
     supply_table, demand_table = _read(supply, demand, cfg)
-    taxonomy, gazetteer, network = default_taxonomy(), default_gazetteer(), default_network()
+    taxonomy = default_taxonomy() if cfg.products is None else read_products(cfg.products)
+    gazetteer, network = default_gazetteer(), default_network()
     advance = stages.next("normalise", total=len(supply_table) + len(demand_table))
-    supply_products = _normalise(supply_table.product, executor, advance)
-    demand_products = _normalise(demand_table.product, executor, advance)
+    supply_products = _normalise(supply_table.product, taxonomy, executor, advance)
+    demand_products = _normalise(demand_table.product, taxonomy, executor, advance)
     stages.next("regions")
     regions = locate_rows(supply_table.province, supply_table.regency, supply_table.lat,
                           supply_table.lon, gazetteer=gazetteer)

@@ -7,6 +7,7 @@ options.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from ._product_match import ProductMatch
@@ -15,18 +16,11 @@ from ._taxonomy import Taxonomy, default_taxonomy
 
 __all__ = ["ProductMatch", "normalize_products"]
 
-_CACHE: dict[int, tuple[Taxonomy, ProductResolver]] = {}
-
-
-def _resolver(taxonomy: Taxonomy) -> ProductResolver:
-    cached = _CACHE.get(id(taxonomy))
-    if cached is not None and cached[0] is taxonomy:
-        return cached[1]
-    resolver = ProductResolver(taxonomy).fit()
-    if len(_CACHE) >= 8:
-        _CACHE.clear()
-    _CACHE[id(taxonomy)] = (taxonomy, resolver)
-    return resolver
+# A taxonomy is immutable and hashed by value, so a copy (one sent to a worker process, say)
+# finds the resolver fitted for the original.
+@functools.lru_cache(maxsize=8)
+def _resolver(taxonomy: Taxonomy, top_k: int) -> ProductResolver:
+    return ProductResolver(taxonomy, top_k=top_k).fit()
 
 
 def normalize_products(
@@ -56,7 +50,4 @@ def normalize_products(
     >>> normalize_products(["Rajungan kupas pasteurisasi"])[0].hs_code
     '160510'
     """
-    resolver = _resolver(taxonomy or default_taxonomy())
-    if top_k != resolver.top_k:
-        resolver = ProductResolver(resolver.taxonomy_, top_k=top_k).fit()
-    return resolver.transform(texts)
+    return _resolver(taxonomy or default_taxonomy(), top_k).transform(texts)

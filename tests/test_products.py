@@ -319,3 +319,26 @@ def test_demo_crab_meat_rows_resolve_to_crab_meat():
         assert ids[supplier] == "blue_swimming_crab_meat"
     assert ids["KNW-005"] is None
     assert np.all([m.product_id is not None for m in prepared.demand_products])
+
+
+def test_match_reads_extra_products_from_the_config(tmp_path):
+    extra = _write(tmp_path / "extra.csv", [
+        ["product_id", "hs_code", "name_en", "form", "synonyms"],
+        ["kratom_powder", "121190", "Kratom leaf powder", "powder", "kratom|bubuk kratom"],
+    ])
+    supply = [{"supplier_id": "K1", "product": "bubuk kratom", "quantity": "2 ton",
+               "price": "60.000", "province": "Kalimantan Barat", "regency": "Kapuas Hulu"}]
+    demand = [{"buyer_id": "US1", "product": "kratom powder", "quantity": "1 MT", "moq": "",
+               "max_price": "20", "country": "United States"}]
+    assert matching.prepare(supply, demand).supply_products[0].product_id is None
+    config = matching.Config(products=str(extra))
+    prepared = matching.prepare(supply, demand, config=config)
+    assert [m.product_id for m in prepared.supply_products + prepared.demand_products] == \
+        ["kratom_powder", "kratom_powder"]
+    plan = matching.match(supply, demand, config=config)
+    assert [a.product_id for a in plan.allocations] == ["kratom_powder"]
+    assert matching.Config.from_mapping(config.to_dict()) == config
+    with pytest.raises(ValueError, match="The 'products' option must be the path"):
+        matching.Config(products=3)
+    with pytest.raises(InputError, match="cannot read the file"):
+        matching.prepare(supply, demand, config=matching.Config(products=str(tmp_path / "x")))
