@@ -18,7 +18,7 @@ from ._config import Config
 from ._demo import demo_demand, demo_supply
 from ._exceptions import InputError, MatchingError, MatchingWarning, Problem
 from ._html_report import report_html
-from ._logistics import FreightRates
+from ._logistics import FreightQuote, FreightRates, quote_freight
 from ._pipeline import Prepared, match, prepare
 from ._plan import (
                     Allocation,
@@ -43,6 +43,7 @@ __all__ = [
     "Allocation",
     "Candidate",
     "Config",
+    "FreightQuote",
     "FreightRates",
     "InputError",
     "LotRecord",
@@ -72,6 +73,7 @@ __all__ = [
     "plot_scores",
     "plot_sensitivity",
     "prepare",
+    "quote_freight",
     "read_products",
     "report_html",
     "resolve_regions",

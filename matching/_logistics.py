@@ -19,8 +19,8 @@ from ._geo import haversine_km
 from ._regions import default_gazetteer
 from ._text import clean_text
 
-__all__ = ["FIRST_LEGS", "FreightRates", "PortNetwork", "Routes", "default_network",
-           "hub_islands", "plan_routes"]
+__all__ = ["FIRST_LEGS", "FreightQuote", "FreightRates", "PortNetwork", "Routes",
+           "default_network", "hub_islands", "plan_routes", "quote_freight"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -394,3 +394,140 @@ def plan_routes(
         origin[routes] = np.tile(origins, 2)[best][inverse]
         first[routes] = leg_kind[hub_pos[rows], best][inverse]
     return Routes(cost, days, origin, first)
+
+
+# --- the public quote ----------------------------------------------------------------------
+
+Transport = Literal["air", "reefer", "dry"]
+
+
+@dataclass(frozen=True, slots=True)
+class FreightQuote:
+    """Cost and transit time of the route :func:`quote_freight` found for each hub: the
+    regency it was resolved to, the Indonesian export port or airport, the buyer's port
+    (LOCODE, or ``IATA:XXX`` for an airport), the first leg (``truck``, ``feeder`` or
+    ``flight``), USD per kg and days. None and NaN where the hub or the destination could
+    not be resolved."""
+
+    hub: tuple[str | None, ...]
+    origin_port: tuple[str | None, ...]
+    destination_port: tuple[str | None, ...]
+    first_leg: tuple[str | None, ...]
+    cost_usd_per_kg: FloatArray
+    transit_days: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.hub)
+
+    def records(self) -> list[dict[str, Any]]:
+        """One JSON-ready dict per hub (None for NaN)."""
+        return [{"hub": self.hub[i], "origin_port": self.origin_port[i],
+                 "destination_port": self.destination_port[i], "first_leg": self.first_leg[i],
+                 "cost_usd_per_kg": None if not np.isfinite(self.cost_usd_per_kg[i])
+                 else round(float(self.cost_usd_per_kg[i]), 4),
+                 "transit_days": None if not np.isfinite(self.transit_days[i])
+                 else round(float(self.transit_days[i]), 2)}
+                for i in range(len(self))]
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """Columns as JSON-ready lists."""
+        records = self.records()
+        return {key: [r[key] for r in records] for key in
+                ("hub", "origin_port", "destination_port", "first_leg", "cost_usd_per_kg",
+                 "transit_days")}
+
+
+def _per_hub(value: str | Sequence[str], n: int, name: str) -> list[str]:
+    values = [value] * n if isinstance(value, str) else list(value)
+    if len(values) != n:
+        raise ValueError(f"The {name!r} parameter must have one entry per hub ({n}); got "
+                         f"{len(values)} instead.")
+    return values
+
+
+def quote_freight(
+    hubs: str | Sequence[str], *, transport: Transport | Sequence[Transport],
+    country: str | Sequence[str], port: str | Sequence[str] = "",
+    max_days: float | Sequence[float] = np.inf,
+    rates: FreightRates | Mapping[str, float] | None = None,
+) -> FreightQuote:
+    """What it costs per kg, and how many days it takes, to bring goods from each hub
+    (a region text, placed at its regency seat) to a buyer's country or port.
+
+    Parameters
+    ----------
+    hubs : str or sequence of str
+        Where the goods are, as people write it (``"Kab. Konawe"``, ``"Wakatobi"``).
+    transport : {"air", "reefer", "dry"} or a sequence of them
+        The transport class: air for live seafood, reefer for frozen and chilled goods,
+        dry for shelf-stable goods.
+    country, port : str or sequence of str
+        The buyer's country and optional port, resolved as for a demand row.
+    max_days : float or sequence of float, default inf
+        Transit limit: the cheapest route within it is kept (the fastest when none is).
+    rates : FreightRates or mapping, optional
+        The cost model; defaults to ``FreightRates()``.
+
+    Returns
+    -------
+    FreightQuote
+
+    Raises
+    ------
+    ValueError
+        For an unknown transport class or rate, or a per-hub sequence of the wrong length.
+
+    Examples
+    --------
+    >>> import matching
+    >>> q = matching.quote_freight(["Kab. Konawe", "Wakatobi"], transport="dry",
+    ...                            country="Jepang")
+    >>> q.origin_port, q.first_leg
+    (('IDKDI', 'IDKDI'), ('truck', 'feeder'))
+    >>> bool(q.cost_usd_per_kg[0] < q.cost_usd_per_kg[1])
+    True
+    """
+    texts = [hubs] if isinstance(hubs, str) else list(hubs)
+    n = len(texts)
+    classes = _per_hub(transport, n, "transport")
+    bad = sorted({c for c in classes if c not in ("air", "reefer", "dry")})
+    if bad:
+        raise ValueError(f"The 'transport' parameter must be 'air', 'reefer' or 'dry'; got "
+                         f"{bad[0]!r} instead.")
+    countries, ports = _per_hub(country, n, "country"), _per_hub(port, n, "port")
+    limit = np.broadcast_to(np.asarray(max_days, dtype=float), (n,)).copy() \
+        if np.ndim(max_days) == 0 else np.asarray(max_days, dtype=float)
+    if len(limit) != n:
+        raise ValueError(f"The 'max_days' parameter must have one entry per hub ({n}); got "
+                         f"{len(limit)} instead.")
+    model = rates if isinstance(rates, FreightRates) else \
+        FreightRates.from_mapping(rates or {})
+    from ._regions import resolve_regions
+
+    network, g = default_network(), default_gazetteer()
+    placed = resolve_regions(texts)
+    regency = placed.regency_index
+    destination = np.array([network.destination(c, p, "air" if t == "air" else "sea")
+                            for c, p, t in zip(countries, ports, classes, strict=True)],
+                           dtype=np.int64)
+    usable = np.flatnonzero((regency >= 0) & (destination >= 0))
+    cost, days = np.full(n, np.nan), np.full(n, np.nan)
+    origin: list[str | None] = [None] * n
+    first: list[str | None] = [None] * n
+    if len(usable):
+        lat, lon = g.regency_lat[regency[usable]], g.regency_lon[regency[usable]]
+        routes = plan_routes(network, model, hub_lat=lat, hub_lon=lon,
+                             hub_island=hub_islands(lat, lon, regency[usable]),
+                             transport=[classes[i] for i in usable.tolist()],
+                             max_days=limit[usable], hub=np.arange(len(usable)),
+                             destination=destination[usable])
+        cost[usable], days[usable] = routes.cost_usd_per_kg, routes.transit_days
+        for k, i in enumerate(usable.tolist()):
+            origin[i] = network.locode[routes.origin_port[k]]
+            first[i] = FIRST_LEGS[routes.first_leg[k]]
+    return FreightQuote(
+        hub=placed.regency,
+        origin_port=tuple(origin),
+        destination_port=tuple(network.locode[d] if d >= 0 else None
+                               for d in destination.tolist()),
+        first_leg=tuple(first), cost_usd_per_kg=cost, transit_days=days)

@@ -174,7 +174,8 @@ def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor 
     regions = locate_rows(supply_table.province, supply_table.regency, supply_table.lat,
                           supply_table.lon, gazetteer=gazetteer)
     if cfg.strict_regions:
-        problems = region_problems(regions, source=supply_table.source, rows=supply_table.row)
+        problems = region_problems(regions, source=supply_table.source, rows=supply_table.row,
+                                   columns=supply_table.columns)
         if problems:
             raise InputError(problems)
     stages.next("consolidate")

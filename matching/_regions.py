@@ -20,7 +20,7 @@ import csv
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -774,26 +774,31 @@ def locate_rows(
 
 
 def region_problems(match: RegionMatch, *, source: str, rows: Sequence[int],
+                    columns: Mapping[str, str] | None = None,
                     gazetteer: Gazetteer | None = None) -> list[Problem]:
     """What ``Config(strict_regions=True)`` rejects: a regency or province text that
     resolves to nothing, a regency outside the province given with it, and a row that
-    cannot be placed at all."""
+    cannot be placed at all. ``columns`` maps ``regency`` and ``province`` to the headers
+    the file used (``kabupaten``, ``provinsi``)."""
     g = gazetteer or default_gazetteer()
+    regency_column = (columns or {}).get("regency", "regency")
+    province_column = (columns or {}).get("province", "province")
     problems = []
     r = match.resolved
     for i, row in enumerate(rows):
         regency, province = match.regency_text[i], match.province_text[i]
         if regency and r.method[i] in ("", "province", "coordinates"):
-            problems.append(Problem(source, row, "regency",
+            problems.append(Problem(source, row, regency_column,
                                     f"regency not recognised: {regency!r}"))
         if province and r.hint_index[i] < 0:
-            problems.append(Problem(source, row, "province",
+            problems.append(Problem(source, row, province_column,
                                     f"province not recognised: {province!r}"))
         elif province and match.regency[i] >= 0 and \
                 g.regency_province[match.regency[i]] != r.hint_index[i]:
             name = g.regency[match.regency[i]]
-            problems.append(Problem(source, row, "province",
+            problems.append(Problem(source, row, province_column,
                                     f"{name} is not in {g.province[r.hint_index[i]]}"))
         if not regency and not province and match.regency[i] < 0:
-            problems.append(Problem(source, row, "regency", f"location unknown: {r.reason[i]}"))
+            problems.append(Problem(source, row, regency_column,
+                                    f"location unknown: {r.reason[i]}"))
     return problems

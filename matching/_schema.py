@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -87,6 +87,7 @@ class SupplyTable:
     grade: IntArray
     certifications: tuple[frozenset[str], ...]
     name: tuple[str, ...]
+    columns: Mapping[str, str] = field(default_factory=dict)  # canonical -> header as given
 
     def __len__(self) -> int:
         return len(self.supplier_id)
@@ -298,6 +299,7 @@ def parse_supply(raw: RawRows, *, horizon_months: float, rates: Mapping[str, flo
         lat=np.array(cols["lat"], dtype=float), lon=np.array(cols["lon"], dtype=float),
         grade=np.array(cols["grade"], dtype=np.int64),
         certifications=tuple(cols["certifications"]), name=tuple(cols["name"]),
+        columns=dict(cells.header),
     )
 
 

@@ -240,3 +240,36 @@ def test_landed_cost_and_transit_limit_decide_candidates():
     limit = np.array([tax.products[prepared.lots.product[lot]].max_transit_days or np.inf
                       for lot in c.lot.tolist()])
     assert (c.transit_days <= limit).all()
+
+
+def test_quote_freight_public_api():
+    q = matching.quote_freight(["Kab. Konawe", "Wakatobi", "Atlantis", "Konawe"],
+                               transport=["dry", "dry", "dry", "air"],
+                               country=["Jepang", "JP", "Japan", "Narnia"])
+    assert q.hub == ("KABUPATEN KONAWE", "KABUPATEN WAKATOBI", None, "KABUPATEN KONAWE")
+    assert q.origin_port == ("IDKDI", "IDKDI", None, None)
+    assert q.destination_port == ("JPTYO", "JPTYO", "JPTYO", None)
+    assert q.first_leg == ("truck", "feeder", None, None)
+    assert q.cost_usd_per_kg[0] < q.cost_usd_per_kg[1] and np.isnan(q.cost_usd_per_kg[2:]).all()
+    records = q.records()
+    assert records[2] == {"hub": None, "origin_port": None, "destination_port": "JPTYO",
+                          "first_leg": None, "cost_usd_per_kg": None, "transit_days": None}
+    assert set(q.to_dict()) == set(records[0])
+    # The same figure as the route planner, and the rates are the caller's.
+    direct = route("74.02", "dry", "JPTYO")
+    assert q.cost_usd_per_kg[0] == pytest.approx(direct.cost_usd_per_kg[0])
+    dear = matching.quote_freight("Konawe", transport="dry", country="Japan",
+                                  rates={"dry_per_kg": 1.0})
+    assert dear.cost_usd_per_kg[0] == pytest.approx(q.cost_usd_per_kg[0] + 0.96)
+    live = matching.quote_freight("Konawe", transport="air", country="Hong Kong", max_days=3)
+    assert live.destination_port == ("IATA:HKG",) and live.transit_days[0] <= 3
+
+
+def test_quote_freight_checks_its_arguments():
+    with pytest.raises(ValueError, match=r"^The 'transport' parameter must be 'air', 'reefer' "
+                                         r"or 'dry'; got 'ship' instead\.$"):
+        matching.quote_freight("Konawe", transport="ship", country="Japan")  # type: ignore
+    with pytest.raises(ValueError, match=r"'country' parameter must have one entry per hub"):
+        matching.quote_freight(["Konawe", "Buton"], transport="dry", country=["JP"])
+    with pytest.raises(ValueError, match="unknown freight rate"):
+        matching.quote_freight("Konawe", transport="dry", country="JP", rates={"x": 1})

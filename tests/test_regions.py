@@ -230,6 +230,12 @@ def test_strict_regions_turns_unknown_regions_into_input_errors(write):
         f"{path}:5:province: KABUPATEN KONAWE is not in JAWA BARAT",
         f"{path}:6:regency: location unknown: no region given",
     ]
+    other = write("t.csv", "id_bumdes;produk;jumlah;provinsi;kabupaten\n"
+                           "S1;kepiting;500;Sultra;Xyz\n")
+    with pytest.raises(matching.InputError) as info:
+        matching.prepare(other, demand_rows(), config={"strict_regions": True})
+    assert [str(p) for p in info.value.problems] == [
+        f"{other}:2:kabupaten: regency not recognised: 'Xyz'"]
     plan = matching.match(path, demand_rows())  # not strict: a plan, with the reasons
     reasons = {u.supplier_id: u.reason for u in plan.unmatched_supply}
     assert reasons["S5"] == "location unknown: no region given"
