@@ -158,6 +158,10 @@ class Config:
             object.__setattr__(self, name, code)
         object.__setattr__(self, "rates", MappingProxyType(rates))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only rates view does not pickle; process pools and Dask need to.
+        return (_from_dict, (self.to_dict(),))
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (the ``--config`` format)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -191,3 +195,7 @@ class Config:
         if not isinstance(data, dict):
             raise ValueError("the config file must hold one JSON object")
         return cls.from_mapping(data)
+
+
+def _from_dict(values: dict[str, Any]) -> Config:
+    return Config(**{**values, "freight": FreightRates.from_mapping(values["freight"])})

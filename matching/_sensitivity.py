@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -136,6 +137,13 @@ class Sensitivity:
         return f"Sensitivity(settings={len(self.settings)}, baseline={self.baseline!r})"
 
 
+def _solve_timed(prepared: Prepared, weights: Weights) -> tuple[Plan, float]:
+    """One setting's plan and wall time (module level, so process pools can pickle it)."""
+    start = time.perf_counter()
+    plan = prepared.solve(weights)
+    return plan, time.perf_counter() - start
+
+
 def sensitivity(prepared: Prepared, settings: Sequence[WeightsLike] | None = None, *,
                 grid: Mapping[str, Iterable[float]] | None = None,
                 baseline: WeightsLike | None = None,
@@ -181,11 +189,7 @@ def sensitivity(prepared: Prepared, settings: Sequence[WeightsLike] | None = Non
     chosen = _grid(grid, base) if grid is not None else \
         [_as_weights(s, base=base) for s in settings or ()]
 
-    def timed(w: Weights) -> tuple[Plan, float]:
-        start = time.perf_counter()
-        plan = prepared.solve(w)
-        return plan, time.perf_counter() - start
-
+    timed = functools.partial(_solve_timed, prepared)
     todo = list(dict.fromkeys([base, *chosen]))
     done = dict(zip(todo, executor.map(timed, todo) if executor is not None else
                     map(timed, todo), strict=True))

@@ -115,3 +115,18 @@ def test_solve_equals_match_at_national_scale(prepared):
     for weights in ({"price": 2.0}, {"logistics": 2.0, "priority": 0.0}):
         assert without_timing(prepared.solve(weights)) == \
             without_timing(matching.match(supply, demand, weights=weights))
+
+
+def test_process_pool_gives_the_same_result():
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    config = matching.Config(province_coverage=True, rates={"IDR": 15000, "USD": 1},
+                             min_shipment_kg=5)
+    assert pickle.loads(pickle.dumps(config)) == config
+    prepared = matching.prepare(matching.demo_supply(), matching.demo_demand())
+    serial = prepared.sensitivity(grid={"price": [0.5, 2.0]})
+    with ProcessPoolExecutor(2) as pool:
+        parallel = prepared.sensitivity(grid={"price": [0.5, 2.0]}, executor=pool)
+    assert [without_timing(p) for p in parallel.plans] == [without_timing(p) for p in serial.plans]
+    assert parallel.plans[0].explain("RFQ-HK-01") == serial.plans[0].explain("RFQ-HK-01")
