@@ -22,14 +22,17 @@ plan = matching.match(matching.demo_supply(), matching.demo_demand())
 print(plan)
 
 # %% [markdown]
-# ## The lots: village offers pooled per regency, grade and certifications
+# ## The lots: village offers pooled per region, grade and certifications
 
 # %%
 lots = plan.to_frame("lots")
 crab = lots[lots["product_id"] == "mud_crab_live"]
 print(crab[["lot_id", "hub", "province", "quantity_kg", "members"]].to_string(index=False))
 
-konawe = [lot for lot in plan.lots if lot.hub == "KABUPATEN KONAWE"]
+# The Konawe offers have ids KNW-...; the lots they are pooled into (with neighbouring
+# regencies when that makes an exportable lot) are the Konawe lots.
+konawe = [lot for lot in plan.lots if any(m.supplier_id.startswith("KNW-")
+                                          for m in lot.members)]
 for lot in konawe:
     shares = ", ".join(f"{m.supplier_id} {m.quantity_kg:,.0f} kg" for m in lot.members)
     print(f"{lot.lot_id}: {lot.quantity_kg:,.0f} kg from {len(lot.members)} BUMDes ({shares})")

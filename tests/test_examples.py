@@ -26,7 +26,7 @@ def test_example_runs(name, tmp_path):
             pytest.skip(f"{name} needs {module}")
     source = (EXAMPLES / name).read_text("utf-8")
     assert source.count("# %%") >= 3, "an example is a notebook of # %% cells"
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env = {**os.environ, "MPLBACKEND": "Agg", "SUPPLIERS": "1000", "BUYERS": "200"}
     done = subprocess.run([sys.executable, str(EXAMPLES / name)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
