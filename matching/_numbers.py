@@ -150,12 +150,38 @@ def parse_period(text: str) -> str:
     )
 
 
-_QUANTITY = re.compile(
-    r"\s*(?P<number>[+-]?[\d.,' ]*\d)\s*(?P<unit>[^\d\s/][^/]*?)??\s*"
-    r"(?P<period>(?:/|\bper\b|\btiap\b|\bsetiap\b|\bevery\b|\beach\b)\s*\w+|"
-    r"\b(?:daily|weekly|monthly|yearly|annually|harian|mingguan|bulanan|tahunan|sebulan"
-    r"|setahun)\b)?\s*"
-)
+#: The number at the start of a quantity: one greedy run, so matching is linear in the length.
+_LEADING_NUMBER = re.compile(r"[+-]?[\d.,' ]*\d")
+#: Words that name a period on their own (``2 ton bulanan``).
+_PERIOD_ALONE = frozenset({"daily", "weekly", "monthly", "yearly", "annually", "harian",
+                           "mingguan", "bulanan", "tahunan", "sebulan", "setahun"})
+#: Words that introduce a period (``500 kg per week``, ``2 ton tiap bulan``).
+_PERIOD_LEAD = frozenset({"per", "tiap", "setiap", "every", "each"})
+
+
+def _split_quantity(text: str) -> tuple[str, str, str] | None:
+    """``(number, unit, period)`` texts of a stripped quantity, or None when it is not one.
+
+    A plain scan instead of one regular expression with optional parts: such a pattern
+    backtracks cubically on texts like ``"1 x" + " " * n + "1"``.
+    """
+    m = _LEADING_NUMBER.match(text)
+    if m is None:
+        return None
+    rest = text[m.end():].strip()
+    unit, period = rest, ""
+    if "/" in rest:
+        unit, _, after = rest.partition("/")
+        if len(after.split()) != 1 or "/" in after:
+            return None
+        period = "/" + after.strip()
+    else:
+        words = rest.split()
+        if words and words[-1].lower() in _PERIOD_ALONE:
+            unit, period = " ".join(words[:-1]), words[-1]
+        elif len(words) >= 2 and words[-2].lower() in _PERIOD_LEAD:
+            unit, period = " ".join(words[:-2]), " ".join(words[-2:])
+    return m.group(), unit.strip(), period
 
 
 def parse_quantity(
@@ -193,14 +219,13 @@ def parse_quantity(
         raise ValueError(f"too long for a quantity ({len(s)} characters)")
     if not s:
         raise ValueError("empty quantity")
-    m = _QUANTITY.fullmatch(s)
-    if m is None:
+    parts = _split_quantity(s)
+    if parts is None:
         raise ValueError(f"not a quantity: {text!r} (expected e.g. '1,5 ton/bulan')")
-    value = parse_number(m["number"])
-    inline_unit = (m["unit"] or "").strip()
+    number, inline_unit, inline_period = parts
+    value = parse_number(number)
     if inline_unit and unit and parse_unit(inline_unit) != parse_unit(unit):
         raise ValueError(f"unit given twice: {inline_unit!r} in the quantity and {unit!r}")
-    inline_period = (m["period"] or "").strip()
     if inline_period and period and parse_period(inline_period) != parse_period(period):
         raise ValueError(
             f"period given twice: {inline_period!r} in the quantity and {period!r}"
