@@ -1,25 +1,120 @@
-"""Writing output files atomically: a reader sees the old file or the whole new one."""
+"""Writing output files safely: atomically (a reader sees the old file or the whole new
+one, never half of one, even after a failure or Ctrl-C) and, for CSV, without cells a
+spreadsheet would run as formulas."""
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import io
 import os
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-__all__ = ["write_atomic"]
+__all__ = ["csv_cell", "csv_text", "write_atomic", "write_many_atomic"]
+
+#: First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
+#: (or that they strip before doing so: tab, carriage return, line feed).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                               dir=target.parent if str(target.parent) else ".")
+    """Write ``text`` to ``path`` through a temporary file in the same folder, flushed to
+    disk, then renamed over ``path``.
+
+    On any failure or interrupt the temporary file is removed and ``path`` keeps its old
+    content (or stays absent). A new file gets mode 0644, an existing one keeps its mode.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "plan.json"
+    >>> write_atomic(target, "{}\\n")
+    >>> target.read_text()
+    '{}\\n'
+    """
+    write_many_atomic([(path, text)])
+
+
+def write_many_atomic(files: Iterable[tuple[str | os.PathLike[str], str]]) -> None:
+    """Write several ``(path, text)`` files: every temporary file is written and flushed
+    first, then all are renamed into place, so a failure while writing leaves every
+    target untouched.
+
+    Raises
+    ------
+    OSError
+        When a folder is missing or not writable, or the disk is full; no target is
+        changed and no temporary file is left behind.
+    """
+    pending: list[tuple[str, Path]] = []
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        for path, text in files:
+            target = Path(path)
+            folder = target.parent if str(target.parent) else Path(".")
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+            pending.append((tmp, target))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, _mode(target))
+        for tmp, target in pending:
+            os.replace(tmp, target)
+        for folder in {target.parent for _, target in pending}:
+            _fsync_folder(folder)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp, _ in pending:
+            Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        return 0o644
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the renames durable too (best effort: not every platform can open a folder)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder if str(folder) else ".", os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def csv_cell(value: Any) -> Any:
+    """A value safe to put in a CSV cell: text that a spreadsheet would run as a formula
+    (starting with ``=``, ``+``, ``-``, ``@``, tab or a line break) gets a leading ``'``;
+    numbers are left alone.
+
+    Examples
+    --------
+    >>> [csv_cell(v) for v in ["=HYPERLINK(\\"http://x\\")", "-1+2", "@SUM(A1)", "kopi", -1.5]]
+    ['\\'=HYPERLINK("http://x")', "'-1+2", "'@SUM(A1)", 'kopi', -1.5]
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """A CSV document (comma, header row, ``\\r\\n`` line ends) with every cell passed
+    through :func:`csv_cell`; ``None`` is an empty cell.
+
+    Examples
+    --------
+    >>> csv_text(["id", "kg"], [{"id": "=1+1", "kg": 2.5}]).splitlines()
+    ['id,kg', "'=1+1,2.5"]
+    """
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([csv_cell(c) for c in columns])
+    for row in rows:
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
+    return out.getvalue()

@@ -35,10 +35,10 @@ from ._products import ProductMatch, normalize_products
 from ._progress import Stages, observe
 from ._quality import GRADE_NAMES
 from ._regions import Gazetteer, RegionMatch, default_gazetteer, locate_rows, region_problems
-from ._schema import DemandTable, SupplyTable, parse_demand, parse_supply
+from ._schema import DemandTable, SupplyTable, locate, read_demand, read_supply
 from ._sensitivity import Sensitivity, sensitivity
 from ._solve import LP_METHOD, LpMethod, solve_assignment
-from ._sources import Source, read_rows
+from ._sources import Source
 from ._stories import Stories
 from ._taxonomy import Taxonomy, default_taxonomy, read_products
 from ._weights import FEATURES, Weights
@@ -174,8 +174,9 @@ def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor 
     regions = locate_rows(supply_table.province, supply_table.regency, supply_table.lat,
                           supply_table.lon, gazetteer=gazetteer)
     if cfg.strict_regions:
-        problems = region_problems(regions, source=supply_table.source, rows=supply_table.row,
-                                   columns=supply_table.columns)
+        problems = locate(supply_table, region_problems(
+            regions, source=supply_table.source, rows=range(len(supply_table)),
+            columns=supply_table.columns))
         if problems:
             raise InputError(problems)
     stages.next("consolidate")
@@ -269,19 +270,20 @@ def match(supply: Source, demand: Source, *, weights: Weights | Mapping[str, flo
 
 def _read(supply: Source, demand: Source, cfg: Config) -> tuple[SupplyTable, DemandTable]:
     problems: list[Problem] = []
-    tables: list[Any] = []
-    for source, name, parse, currency in (
-            (supply, "supply", parse_supply, cfg.supply_currency),
-            (demand, "demand", parse_demand, cfg.demand_currency)):
-        try:
-            raw = read_rows(source, default_name=name)
-            tables.append(parse(raw, horizon_months=cfg.horizon_months, rates=cfg.rates,
-                                currency=currency))
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
+    supply_table = demand_table = None
+    try:
+        supply_table = read_supply(supply, horizon_months=cfg.horizon_months, rates=cfg.rates,
+                                   currency=cfg.supply_currency)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    try:
+        demand_table = read_demand(demand, horizon_months=cfg.horizon_months, rates=cfg.rates,
+                                   currency=cfg.demand_currency)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if problems or supply_table is None or demand_table is None:
         raise InputError(problems)
-    return tables[0], tables[1]
+    return supply_table, demand_table
 
 
 def _supply_issue(table: SupplyTable, i: int, product: ProductMatch, regions: RegionMatch) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, get_args
 
+from ._files import csv_text, write_many_atomic
 from ._optional import require
 from ._weights import FEATURES
 
@@ -14,6 +17,7 @@ __all__ = ["Allocation", "Candidate", "LotRecord", "Member", "Plan", "Summary",
 
 Table = Literal["allocations", "lots", "candidates", "unmatched_supply", "unmatched_demand",
                 "by_province", "by_product"]
+TABLES: tuple[Table, ...] = get_args(Table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,24 @@ _SUMMARY_COLUMNS = {
 }
 
 
+def _records(data: dict[str, Any], table: Table) -> list[dict[str, Any]]:
+    """One table of the plan dict ``data`` as flat records."""
+    if table in ("by_province", "by_product"):
+        return list(data["summary"][table])
+    if table not in data:
+        raise ValueError(f"The 'table' parameter of Plan.records must be one of "
+                         f"{', '.join(TABLES)}; got {table!r} instead.")
+    rows = []
+    for record in data[table]:
+        flat = {k: v for k, v in record.items() if k not in ("members", "score_breakdown")}
+        for feature, value in record.get("score_breakdown", {}).items():
+            flat[f"score_{feature}"] = value
+        if "members" in record:
+            flat["members"] = len(record["members"])
+        rows.append(flat)
+    return rows
+
+
 def _columns(table: str) -> list[str]:
     """Column names of an empty table, as :meth:`Plan.records` would flatten them."""
     if table in _SUMMARY_COLUMNS:
@@ -173,22 +195,44 @@ class Plan:
 
     def records(self, table: Table) -> list[dict[str, Any]]:
         """One table of the plan as a list of flat records."""
+        return _records(self.to_dict(), table)
+
+    def to_csv(self, directory: str | os.PathLike[str]) -> tuple[Path, ...]:
+        """Write every table of the plan as a CSV file in ``directory`` (created if needed).
+
+        One file per table of :meth:`records` (``allocations.csv``, ``lots.csv``,
+        ``candidates.csv``, ``unmatched_supply.csv``, ``unmatched_demand.csv``,
+        ``by_province.csv``, ``by_product.csv``) and ``allocation_members.csv`` (the kg each
+        BUMDes ships on each allocation). Cells a spreadsheet would run as formulas (text
+        starting with ``=``, ``+``, ``-``, ``@``, tab or a line break) get a leading ``'``.
+        Every file is written atomically, and none is replaced unless all could be written.
+
+        Returns
+        -------
+        tuple of Path
+            The files written.
+
+        Examples
+        --------
+        >>> import matching, tempfile
+        >>> plan = matching.match(matching.demo_supply(), matching.demo_demand())
+        >>> [p.name for p in plan.to_csv(tempfile.mkdtemp())][:2]
+        ['allocations.csv', 'lots.csv']
+        """
         data = self.to_dict()
-        if table in ("by_province", "by_product"):
-            return list(data["summary"][table])
-        if table not in data:
-            raise ValueError(f"The 'table' parameter of Plan.records must be one of "
-                             f"allocations, lots, candidates, unmatched_supply, "
-                             f"unmatched_demand, by_province, by_product; got {table!r} instead.")
-        rows = []
-        for record in data[table]:
-            flat = {k: v for k, v in record.items() if k not in ("members", "score_breakdown")}
-            for feature, value in record.get("score_breakdown", {}).items():
-                flat[f"score_{feature}"] = value
-            if "members" in record:
-                flat["members"] = len(record["members"])
-            rows.append(flat)
-        return rows
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        files: dict[Path, str] = {}
+        for table in TABLES:
+            rows = _records(data, table)
+            columns = list(rows[0]) if rows else _columns(table)
+            files[folder / f"{table}.csv"] = csv_text(columns, rows)
+        members = [{"buyer_id": a["buyer_id"], "lot_id": a["lot_id"], **m}
+                   for a in data["allocations"] for m in a["members"]]
+        files[folder / "allocation_members.csv"] = csv_text(
+            ["buyer_id", "lot_id", "supplier_id", "quantity_kg"], members)
+        write_many_atomic(files.items())
+        return tuple(files)
 
     def to_frame(self, table: Table = "allocations") -> Any:
         """One table of the plan as a pandas DataFrame (needs the ``pandas`` extra)."""

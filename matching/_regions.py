@@ -79,7 +79,9 @@ _BELOW = frozenset({"desa", "kelurahan", "kel", "kec", "kecamatan", "dusun", "ds
 _ENGLISH_DIRECTIONS = {"north": "utara", "south": "selatan", "east": "timur", "west": "barat",
                        "central": "tengah", "southeast": "tenggara", "southwest": "barat daya"}
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_SPLIT = re.compile(r"[,;/|()\[\]]|\s-\s|\s+–\s+")
+# (?<!\s): a dash match starts at the first blank of a run, else splitting a long run of
+# blanks is quadratic.
+_SPLIT = re.compile(r"[,;/|()\[\]]|\s-\s|(?<!\s)\s+–\s+")
 
 
 def _tokens(text: str) -> list[str]:
@@ -400,8 +402,9 @@ def _exact(g: Gazetteer, ix: _Index, key: str, hint: int) -> _Hit:
     if hit.method:
         return hit
     words = key.split()
-    # A trailing province: "konawe sultra", "banjar jawa barat".
-    for cut in range(len(words) - 1, 0, -1):
+    # A trailing province: "konawe sultra", "banjar jawa barat" (a province name with its
+    # kind has at most 6 words; looking further back only costs time on long texts).
+    for cut in range(len(words) - 1, max(len(words) - 7, 0), -1):
         p = _province_of(ix, " ".join(words[cut:]))
         if p >= 0:
             head = _lookup(g, ix, " ".join(words[:cut]), p)

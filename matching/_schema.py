@@ -7,9 +7,10 @@ Every cell is checked; every problem is collected and raised at once as an
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -18,10 +19,22 @@ from ._currency import currency_code
 from ._exceptions import InputError, Problem
 from ._numbers import MAX_FIELD_CHARS, parse_number, parse_quantity, quantity_kg
 from ._quality import parse_certifications, parse_grade
-from ._sources import RawRows
+from ._sources import RawRows, Source, read_sources
 
-__all__ = ["DEMAND_COLUMNS", "SUPPLY_COLUMNS", "DemandTable", "SupplyTable", "parse_demand",
-           "parse_supply"]
+__all__ = ["DEMAND_COLUMNS", "MAX_QUANTITY_KG", "MAX_TEXT_CHARS", "SUPPLY_COLUMNS",
+           "DemandTable", "SupplyTable", "locate", "parse_demand", "parse_supply", "read_demand",
+           "read_supply"]
+
+#: Longest text accepted in any cell (ids, product texts, names, places).
+MAX_TEXT_CHARS = MAX_FIELD_CHARS * 5
+
+#: Largest quantity accepted on one row, in kg over the horizon (10 million tonnes): more
+#: is a typing or unit mistake, and would strain the solver's numerics.
+MAX_QUANTITY_KG = 1e10
+
+#: Characters no spreadsheet cell or JSON text of ours should hold: control characters
+#: (tab, line feed and carriage return are allowed) and unpaired UTF-16 surrogates.
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -88,6 +101,8 @@ class SupplyTable:
     certifications: tuple[frozenset[str], ...]
     name: tuple[str, ...]
     columns: Mapping[str, str] = field(default_factory=dict)  # canonical -> header as given
+    sources: tuple[str, ...] = ()
+    """Source of each row when the rows come from several files (else empty)."""
 
     def __len__(self) -> int:
         return len(self.supplier_id)
@@ -109,9 +124,112 @@ class DemandTable:
     grade_min: IntArray
     certifications_required: tuple[frozenset[str], ...]
     name: tuple[str, ...]
+    sources: tuple[str, ...] = ()
+    """Source of each row when the rows come from several files (else empty)."""
 
     def __len__(self) -> int:
         return len(self.buyer_id)
+
+
+Table = TypeVar("Table", SupplyTable, DemandTable)
+
+
+def locate(table: SupplyTable | DemandTable, problems: Iterable[Problem]) -> list[Problem]:
+    """Problems whose ``row`` is a position in ``table``, located at their file and row.
+
+    Examples
+    --------
+    >>> t = parse_supply(RawRows("s.csv", ("supplier_id", "product", "quantity"),
+    ...                          ((2, {"supplier_id": "A", "product": "x", "quantity": "1"}),)),
+    ...                  horizon_months=1, rates={"IDR": 1.0}, currency="IDR")
+    >>> [str(p) for p in locate(t, [Problem("", 0, "regency", "unknown")])]
+    ['s.csv:2:regency: unknown']
+    """
+    out = []
+    for p in problems:
+        source = table.sources[p.row] if table.sources else table.source
+        out.append(Problem(source, table.row[p.row], p.column, p.message))
+    return out
+
+
+def _concat(tables: list[Table], id_column: str) -> Table:
+    """One table of the rows of ``tables``; an id given in two sources is a problem."""
+    if len(tables) == 1:
+        return tables[0]
+    first: dict[str, tuple[str, int]] = {}
+    problems = []
+    for table in tables:
+        for identifier, row in zip(getattr(table, id_column), table.row, strict=True):
+            if identifier in first:
+                where = first[identifier]
+                problems.append(Problem(table.source, row, id_column, f"duplicate {id_column} "
+                                        f"{identifier!r} (first in {where[0]} at row {where[1]})"))
+            else:
+                first[identifier] = (table.source, row)
+    if problems:
+        raise InputError(problems)
+    values: dict[str, Any] = {}
+    for f in fields(tables[0]):
+        parts = [getattr(t, f.name) for t in tables]
+        if f.name == "source":
+            values[f.name] = ", ".join(parts)
+        elif f.name == "sources":
+            values[f.name] = tuple(t.source for t in tables for _ in range(len(t)))
+        elif f.name == "columns":  # headers as given: the first source that has the column
+            values[f.name] = {k: v for part in reversed(parts) for k, v in part.items()}
+        elif isinstance(parts[0], np.ndarray):
+            values[f.name] = np.concatenate(parts)
+        else:
+            values[f.name] = tuple(x for part in parts for x in part)
+    return replace(tables[0], **values)
+
+
+def read_supply(source: Source, *, horizon_months: float, rates: Mapping[str, float],
+                currency: str) -> SupplyTable:
+    """Read and validate supply from one source, or from a list of files or DataFrames.
+
+    Raises
+    ------
+    InputError
+        Listing every problem of every source, and each id given in two sources.
+
+    Examples
+    --------
+    >>> rows = [{"supplier_id": "A", "product": "crab", "quantity": "1,5 ton"}]
+    >>> read_supply([rows[0]], horizon_months=1, rates={"IDR": 1.0}, currency="IDR").quantity_kg
+    array([1500.])
+    """
+    return _read_table(source, parse_supply, "supply", "supplier_id", horizon_months,
+                       rates, currency)
+
+
+def read_demand(source: Source, *, horizon_months: float, rates: Mapping[str, float],
+                currency: str) -> DemandTable:
+    """Read and validate demand from one source, or from a list of files or DataFrames.
+
+    Raises
+    ------
+    InputError
+        Listing every problem of every source, and each id given in two sources.
+    """
+    return _read_table(source, parse_demand, "demand", "buyer_id", horizon_months, rates,
+                       currency)
+
+
+def _read_table(source: Source, parse: Callable[..., Table], default_name: str,
+                id_column: str, horizon_months: float, rates: Mapping[str, float],
+                currency: str) -> Table:
+    problems: list[Problem] = []
+    tables: list[Table] = []
+    for raw in read_sources(source, default_name=default_name):
+        try:
+            tables.append(parse(raw, horizon_months=horizon_months, rates=rates,
+                                currency=currency))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return _concat(tables, id_column)
 
 
 def _normal(header: str) -> str:
@@ -124,8 +242,15 @@ class _Cells:
     def __init__(self, raw: RawRows, columns: Mapping[str, tuple[str, ...]]) -> None:
         self.raw = raw
         self.problems: list[Problem] = []
+        self.reported: set[tuple[int, str]] = set()
         self.header: dict[str, str] = {}
-        normal = {_normal(h): h for h in raw.header}
+        normal: dict[str, str] = {}
+        for h in raw.header:
+            key = _normal(h)
+            if key in normal and (key in columns or any(key in a for a in columns.values())):
+                self.problems.append(Problem(raw.name, 0, h, f"column given twice: "
+                                             f"{normal[key]!r} and {h!r}"))
+            normal.setdefault(key, h)
         for canonical, aliases in columns.items():
             for key in (canonical, *aliases):
                 if key in normal and normal[key] not in self.header.values():
@@ -139,6 +264,12 @@ class _Cells:
 
     def report(self, row: int, column: str, message: str) -> None:
         self.problems.append(Problem(self.raw.name, row, self.header.get(column, column), message))
+        self.reported.add((row, column))
+
+    def empty(self, row: int, column: str, message: str) -> None:
+        """Report an empty required cell, unless its content was already reported."""
+        if (row, column) not in self.reported:
+            self.report(row, column, message)
 
     def text(self, record: dict[str, Any], row: int, column: str) -> str:
         if column not in self.header:
@@ -149,10 +280,24 @@ class _Cells:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.report(row, column, f"expected text, got {type(value).__name__}")
             return ""
-        text = value.strip() if isinstance(value, str) else _number_text(value)
-        if len(text) > MAX_FIELD_CHARS * 5:
-            self.report(row, column, f"too long ({len(text)} characters, at most "
-                        f"{MAX_FIELD_CHARS * 5})")
+        if isinstance(value, str):
+            text = value.strip()
+        elif isinstance(value, int):
+            try:
+                text = str(value)
+            except ValueError:  # more digits than Python converts (4,300)
+                self.report(row, column, f"too long (more than {MAX_TEXT_CHARS:,} digits)")
+                return ""
+        else:
+            text = _number_text(value)
+        if len(text) > MAX_TEXT_CHARS:
+            self.report(row, column, f"too long ({len(text):,} characters, at most "
+                        f"{MAX_TEXT_CHARS:,})")
+            return ""
+        bad = _BAD_CHARS.search(text)
+        if bad is not None:
+            self.report(row, column, f"contains the control or invalid character "
+                        f"U+{ord(bad.group()):04X} at position {bad.start() + 1}")
             return ""
         return text
 
@@ -163,7 +308,7 @@ class _Cells:
             return math.nan
         value = record.get(self.header[column])
         if isinstance(value, int | float) and not isinstance(value, bool):
-            number = float(value)
+            number = _float(value)
             if not math.isfinite(number):
                 self.report(row, column, f"not a finite number: {value!r}")
                 return math.nan
@@ -186,8 +331,19 @@ class _Cells:
             raise InputError(self.problems)
 
 
+def _float(value: float) -> float:
+    """``float(value)``, infinite for an integer too large for a float."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def _number_text(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    number = _float(value)
+    if not math.isfinite(number):
+        return "a number too large" if isinstance(value, int) else repr(number)
+    return str(int(number)) if number.is_integer() else repr(number)
 
 
 def _ids(cells: _Cells, column: str) -> tuple[list[str], list[int]]:
@@ -196,7 +352,7 @@ def _ids(cells: _Cells, column: str) -> tuple[list[str], list[int]]:
     for row, record in cells.raw.rows:
         value = cells.text(record, row, column)
         if not value and column in cells.header:
-            cells.report(row, column, "empty; every row needs an id")
+            cells.empty(row, column, "empty; every row needs an id")
         elif value in first:
             cells.report(row, column, f"duplicate {column} {value!r} (first at row {first[value]})")
         elif value:
@@ -212,23 +368,32 @@ def _quantity(cells: _Cells, record: dict[str, Any], row: int, column: str, *,
     value = record.get(cells.header[column]) if column in cells.header else None
     if value is None or (isinstance(value, str) and not value.strip()):
         if column == "quantity" and column in cells.header:
-            cells.report(row, column, "empty; every row needs a quantity")
+            cells.empty(row, column, "empty; every row needs a quantity")
         return math.nan
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            if not math.isfinite(value):
-                raise ValueError(f"not a finite number: {value!r}")
+            if not math.isfinite(_float(value)):
+                raise ValueError(f"not a finite number: {_number_text(value)}")
             kg = quantity_kg(float(value), unit=unit or None, period=period,
                              horizon_months=horizon)
         else:
             kg = parse_quantity(cells.text(record, row, column), unit=unit or None,
                                 period=period, horizon_months=horizon)
     except ValueError as exc:
-        cells.report(row, "unit" if str(exc).startswith("unknown unit") and unit else column,
-                     str(exc))
+        message = str(exc)
+        at = column
+        if message.startswith("unknown unit") and unit and repr(unit) in message:
+            at = "unit"
+        elif message.startswith("unknown period") and period and repr(period) in message:
+            at = "period"
+        cells.report(row, at, message)
         return math.nan
     if kg < 0:
         cells.report(row, column, f"must not be negative, got {_number_text(kg)} kg")
+        return math.nan
+    if kg > MAX_QUANTITY_KG:
+        cells.report(row, column, f"{kg:,.0f} kg is more than the limit of "
+                     f"{MAX_QUANTITY_KG / 1000:,.0f} t; check the number and the unit")
         return math.nan
     return kg
 
@@ -256,7 +421,7 @@ def _grade(cells: _Cells, record: dict[str, Any], row: int, column: str) -> int:
 def _product(cells: _Cells, record: dict[str, Any], row: int) -> str:
     text = cells.text(record, row, "product")
     if not text and "product" in cells.header:
-        cells.report(row, "product", "empty; say what is offered or requested")
+        cells.empty(row, "product", "empty; say what is offered or requested")
     return text
 
 

@@ -19,10 +19,14 @@ from typing import Any
 
 from ._exceptions import InputError, Problem
 
-__all__ = ["MAX_FILE_BYTES", "RawRows", "Source", "read_rows"]
+__all__ = ["MAX_FILE_BYTES", "MAX_ROWS", "RawRows", "Source",
+           "read_bytes", "read_rows", "read_sources"]
 
 #: Largest input file accepted, in bytes.
 MAX_FILE_BYTES = 512 * 1024 * 1024
+
+#: Most rows accepted from one source (Indonesia has about 66,000 BUMDes).
+MAX_ROWS = 1_000_000
 
 Source = str | os.PathLike[str] | Iterable[Mapping[str, Any]] | Any
 """A path to a CSV or JSON file, an iterable of mappings, or a pandas DataFrame."""
@@ -37,6 +41,38 @@ class RawRows:
     rows: tuple[tuple[int, dict[str, Any]], ...]
 
 
+def read_sources(source: Source, *, default_name: str) -> list[RawRows]:
+    """Read one source, or each of a list or tuple of paths and DataFrames.
+
+    ``[path1, path2]`` reads both files (rows keep their own file and row numbers); a list
+    of mappings is one source of records.
+
+    Raises
+    ------
+    InputError
+        Listing the problems of every source.
+
+    Examples
+    --------
+    >>> rows = [{"supplier_id": "A", "product": "crab", "quantity": 1}]
+    >>> [len(raw.rows) for raw in read_sources([rows[0]], default_name="supply")]
+    [1]
+    """
+    if not (isinstance(source, list | tuple) and source
+            and all(isinstance(s, str | os.PathLike) or _is_dataframe(s) for s in source)):
+        return [read_rows(source, default_name=default_name)]
+    problems: list[Problem] = []
+    out: list[RawRows] = []
+    for k, item in enumerate(source, start=1):
+        try:
+            out.append(read_rows(item, default_name=f"{default_name}[{k}]"))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
 def read_rows(source: Source, *, default_name: str) -> RawRows:
     """Read ``source`` into :class:`RawRows`.
 
@@ -44,7 +80,8 @@ def read_rows(source: Source, *, default_name: str) -> RawRows:
     ------
     InputError
         For a file that is missing, too large, not UTF-8, empty, ragged, or not a JSON
-        list of objects; every problem is listed.
+        list of objects, or a source of more than :data:`MAX_ROWS` rows; every problem is
+        listed.
     """
     if isinstance(source, str | os.PathLike):
         return _read_file(Path(source))
@@ -79,6 +116,26 @@ def _read_file(path: Path) -> RawRows:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError([Problem(name, 0, "", f"cannot read the file: {exc.strerror}")]) from None
+    return read_bytes(data, name, json_suffix=path.suffix.lower() == ".json")
+
+
+def read_bytes(data: bytes, name: str, *, json_suffix: bool = False) -> RawRows:
+    """Rows of the bytes of a CSV or JSON file called ``name`` (JSON when ``json_suffix``
+    or when the text starts with ``[`` or ``{``).
+
+    Raises
+    ------
+    InputError
+        As :func:`read_rows` does for a file.
+
+    Examples
+    --------
+    >>> read_bytes(b"supplier_id;product;quantity\\nA;kepiting;2 ton\\n", "s.csv").rows
+    ((2, {'supplier_id': 'A', 'product': 'kepiting', 'quantity': '2 ton'}),)
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError([Problem(name, 0, "", f"file is {len(data):,} bytes, more than the "
+                                  f"limit of {MAX_FILE_BYTES:,}")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -87,7 +144,7 @@ def _read_file(path: Path) -> RawRows:
                          ) from None
     if not text.strip():
         raise InputError([Problem(name, 0, "", "the file is empty")])
-    if path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{")):
+    if json_suffix or text.lstrip().startswith(("[", "{")):
         return _read_json(text, name)
     return _read_csv(text, name)
 
@@ -97,6 +154,11 @@ def _read_json(text: str, name: str) -> RawRows:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(name, exc.lineno, "", f"not valid JSON: {exc.msg}")]) from None
+    except RecursionError:
+        raise InputError([Problem(name, 0, "", "not valid JSON: nested too deeply")]) from None
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        raise InputError([Problem(name, 0, "", "not valid JSON: a number with thousands of "
+                                  "digits")]) from None
     if not isinstance(data, list):
         raise InputError([Problem(name, 0, "", "JSON input must be a list of objects")])
     return _from_records(data, name)
@@ -106,6 +168,9 @@ def _from_records(records: list[Any], name: str, *, nan_is_missing: bool = False
     problems: list[Problem] = []
     header: dict[str, None] = {}
     rows: list[tuple[int, dict[str, Any]]] = []
+    if len(records) > MAX_ROWS:
+        raise InputError([Problem(name, MAX_ROWS + 1, "", f"more than {MAX_ROWS:,} rows; "
+                                  "split the input")])
     for i, record in enumerate(records, start=1):
         if not isinstance(record, Mapping):
             problems.append(Problem(name, i, "", f"expected an object, got {_kind(record)}"))
@@ -135,23 +200,35 @@ def _read_csv(text: str, name: str) -> RawRows:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     problems: list[Problem] = []
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, Any]]] = []
     try:
-        header: list[str] | None = None
-        rows: list[tuple[int, dict[str, Any]]] = []
         for record in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in record):
                 continue
             if header is None:
                 header = [cell.strip() for cell in record]
+                problems.extend(_header_problems(header, name, line))
                 continue
             if len(record) != len(header):
-                problems.append(Problem(name, line, "", f"row has {len(record)} fields, the "
-                                        f"header has {len(header)}"))
+                column = header[len(record)] if len(record) < len(header) else \
+                    f"field {len(header) + 1}"
+                problems.append(Problem(name, line, column, f"row has {len(record)} fields, "
+                                        f"the header has {len(header)}"))
                 continue
-            rows.append((line, dict(zip(header, record, strict=True))))
+            if len(rows) == MAX_ROWS:
+                problems.append(Problem(name, line, "", f"more than {MAX_ROWS:,} rows; split "
+                                        "the file"))
+                break
+            rows.append((line, {h: cell for h, cell in zip(header, record, strict=True) if h}))
     except csv.Error as exc:
-        problems.append(Problem(name, reader.line_num, "", f"not valid CSV: {exc}"))
+        line = reader.line_num
+        if "field larger than field limit" in str(exc):
+            problems.append(Problem(name, line, "", f"a field is longer than "
+                                    f"{csv.field_size_limit():,} characters (an unclosed quote?)"))
+        else:
+            problems.append(Problem(name, line, "", f"not valid CSV: {exc}"))
     if header is None:
         problems.append(Problem(name, 0, "", "the file is empty"))
     elif not rows and not problems:
@@ -159,4 +236,17 @@ def _read_csv(text: str, name: str) -> RawRows:
     if problems:
         raise InputError(problems)
     assert header is not None
-    return RawRows(name, tuple(header), tuple(rows))
+    return RawRows(name, tuple(h for h in header if h), tuple(rows))
+
+
+def _header_problems(header: list[str], name: str, line: int) -> list[Problem]:
+    """A column named twice: its values would silently shadow each other."""
+    first: dict[str, int] = {}
+    problems = []
+    for position, column in enumerate(header, start=1):
+        if column in first:
+            problems.append(Problem(name, line, column, f"column named twice in the header "
+                                    f"(fields {first[column]} and {position})"))
+        elif column:
+            first[column] = position
+    return problems
