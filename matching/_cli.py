@@ -16,9 +16,10 @@ from pathlib import Path
 from ._config import Config
 from ._demo import demo_demand, demo_supply
 from ._exceptions import InputError, Problem
-from ._files import write_atomic
+from ._files import write_many_atomic
 from ._html_report import report_html
 from ._pipeline import match
+from ._plan import Plan, csv_files
 from ._products import normalize_products
 from ._regions import resolve_regions
 from ._taxonomy import read_products
@@ -49,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     for p in (demo, m):
         p.add_argument("--report", type=Path,
                        help="also write one self-contained HTML page of the plan here")
+        p.add_argument("--csv", type=Path, metavar="DIR",
+                       help="also write every table of the plan as CSV files in DIR")
         p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bars on stderr (default: when stderr is a terminal "
                             "and tqdm is installed)")
@@ -75,7 +78,7 @@ def _region(args: argparse.Namespace) -> int:
                              ) from None
     if not texts:
         raise InputError([Problem("<args>", 0, "text", "give region texts or --file")])
-    for record in resolve_regions(texts).records():
+    for record in resolve_regions(_texts(texts)).records():
         print(json.dumps(record, ensure_ascii=False))
     return 0
 
@@ -93,6 +96,36 @@ def _options(path: Path | None, kind: type[Weights] | type[Config]) -> Weights |
                          ) from None
     except (ValueError, TypeError) as exc:
         raise InputError([Problem(str(path), 0, "", str(exc))]) from None
+    except RecursionError:
+        raise InputError([Problem(str(path), 0, "", "not valid JSON: nested too deeply")]
+                         ) from None
+
+
+def _write(args: argparse.Namespace, plan: Plan, text: str) -> None:
+    """Every output file or none: all are prepared, then written and renamed together."""
+    files: list[tuple[Path, str]] = []
+    if args.out is not None:
+        files.append((args.out, text + "\n"))
+    if args.report is not None:
+        files.append((args.report, report_html(plan)))
+    try:
+        if args.csv is not None:
+            args.csv.mkdir(parents=True, exist_ok=True)
+            files += csv_files(plan, args.csv)
+        write_many_atomic(files)
+    except OSError as exc:
+        name = exc.filename or (args.csv if args.csv is not None else args.out)
+        raise InputError([Problem(str(name), 0, "", f"cannot write: {exc.strerror or exc}; "
+                                  "no output file was written")]) from None
+
+
+def _texts(texts: list[str]) -> list[str]:
+    """Texts given on the command line must be valid text (bytes that are not UTF-8
+    arrive as unpaired surrogates)."""
+    for i, text in enumerate(texts, start=1):
+        if any("\ud800" <= ch <= "\udfff" for ch in text):
+            raise InputError([Problem("<args>", i, "text", "not valid UTF-8 text")])
+    return texts
 
 
 def _progress(asked: bool | None) -> bool:
@@ -118,7 +151,7 @@ def _run(args: argparse.Namespace) -> int:
         if not texts:
             raise InputError([Problem("<args>", 0, "text", "give product texts or --file")])
         taxonomy = read_products(args.products) if args.products is not None else None
-        for m in normalize_products(texts, taxonomy=taxonomy):
+        for m in normalize_products(_texts(texts), taxonomy=taxonomy):
             record = m.to_dict()
             print(json.dumps({key: record[key] for key in _NORMALIZE_KEYS}, ensure_ascii=False))
         return 0
@@ -133,10 +166,7 @@ def _run(args: argparse.Namespace) -> int:
         plan = match(args.supply, args.demand, weights=weights, config=config,
                      progress=progress)
     text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
-    if args.out is not None:
-        write_atomic(args.out, text + "\n")
-    if args.report is not None:
-        write_atomic(args.report, report_html(plan))
+    _write(args, plan, text)
     if args.command == "demo" or args.out is not None:
         print(format_plan(plan))
     else:

@@ -13,7 +13,7 @@ from ._optional import require
 from ._weights import FEATURES
 
 __all__ = ["Allocation", "Candidate", "LotRecord", "Member", "Plan", "Summary",
-           "UnmatchedDemand", "UnmatchedSupply"]
+           "UnmatchedDemand", "UnmatchedSupply", "csv_files"]
 
 Table = Literal["allocations", "lots", "candidates", "unmatched_supply", "unmatched_demand",
                 "by_province", "by_product"]
@@ -128,6 +128,22 @@ _SUMMARY_COLUMNS = {
 }
 
 
+def csv_files(plan: Plan, folder: Path) -> list[tuple[Path, str]]:
+    """``(path, CSV text)`` of every table of ``plan`` in ``folder`` (see
+    :meth:`Plan.to_csv`)."""
+    data = plan.to_dict()
+    files = []
+    for table in TABLES:
+        rows = _records(data, table)
+        columns = list(rows[0]) if rows else _columns(table)
+        files.append((folder / f"{table}.csv", csv_text(columns, rows)))
+    members = [{"buyer_id": a["buyer_id"], "lot_id": a["lot_id"], **m}
+               for a in data["allocations"] for m in a["members"]]
+    files.append((folder / "allocation_members.csv", csv_text(
+        ["buyer_id", "lot_id", "supplier_id", "quantity_kg"], members)))
+    return files
+
+
 def _records(data: dict[str, Any], table: Table) -> list[dict[str, Any]]:
     """One table of the plan dict ``data`` as flat records."""
     if table in ("by_province", "by_product"):
@@ -219,20 +235,11 @@ class Plan:
         >>> [p.name for p in plan.to_csv(tempfile.mkdtemp())][:2]
         ['allocations.csv', 'lots.csv']
         """
-        data = self.to_dict()
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
-        files: dict[Path, str] = {}
-        for table in TABLES:
-            rows = _records(data, table)
-            columns = list(rows[0]) if rows else _columns(table)
-            files[folder / f"{table}.csv"] = csv_text(columns, rows)
-        members = [{"buyer_id": a["buyer_id"], "lot_id": a["lot_id"], **m}
-                   for a in data["allocations"] for m in a["members"]]
-        files[folder / "allocation_members.csv"] = csv_text(
-            ["buyer_id", "lot_id", "supplier_id", "quantity_kg"], members)
-        write_many_atomic(files.items())
-        return tuple(files)
+        files = csv_files(self, folder)
+        write_many_atomic(files)
+        return tuple(path for path, _ in files)
 
     def to_frame(self, table: Table = "allocations") -> Any:
         """One table of the plan as a pandas DataFrame (needs the ``pandas`` extra)."""
