@@ -310,7 +310,7 @@ class _Cells:
         if isinstance(value, int | float) and not isinstance(value, bool):
             number = _float(value)
             if not math.isfinite(number):
-                self.report(row, column, f"not a finite number: {value!r}")
+                self.report(row, column, f"not a finite number: {_number_text(value)}")
                 return math.nan
         else:
             text = self.text(record, row, column)
