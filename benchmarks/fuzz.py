@@ -20,6 +20,7 @@ demo files and typical field values. Figures: ``docs/benchmarks.md``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import sys
@@ -51,10 +52,8 @@ def _text(payload: bytes) -> str:
 
 def _field(parse: Callable[[str], object]) -> Callable[[bytes], None]:
     def target(payload: bytes) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             parse(_text(payload))
-        except ValueError:
-            pass
     return target
 
 
@@ -128,10 +127,8 @@ def _options(payload: bytes) -> None:
     if not isinstance(data, dict):
         return
     for kind in (matching.Config, matching.Weights):
-        try:
+        with contextlib.suppress(ValueError, TypeError):
             kind.from_mapping(data)  # type: ignore[attr-defined]
-        except (ValueError, TypeError):
-            pass
 
 
 TARGETS: tuple[Callable[[bytes], None], ...] = (
