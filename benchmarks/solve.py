@@ -84,31 +84,40 @@ def section_lp(sizes: list[tuple[int, int, float]]) -> str:
     for n_l, n_b, d in sizes:
         data = instance(n_l, n_b, d, seed=1, moq_share=0.0)
         cells = [f"{n_l:,} x {n_b:,}, {d:.0%} ({len(data['lot']):,})"]
-        objectives, vertex = [], True
+        objectives, vertex, repeatable = [], True, True
         for method in ("highs-ipm", "highs-ds", "highs"):
-            times = []
+            times, flows = [], []
             for _ in range(3):
                 sol, t = run(data, lp_method=method)
                 times.append(t)
+                flows.append(sol.flow)
             objectives.append(sol.objective)
             vertex &= is_vertex(data, sol.flow)
+            repeatable &= all(np.array_equal(f, flows[0]) for f in flows)
             cells.append(f"{np.median(times):.3f} s")
         spread = (max(objectives) - min(objectives)) / max(objectives)
-        cells += [f"{spread:.1e}", "yes" if vertex else "no"]
+        cells += [f"{spread:.1e}", "yes" if vertex else "no", "yes" if repeatable else "no"]
         rows.append(cells)
     return table(["size, density (pairs)", "highs-ipm", "highs-ds", "highs (auto)",
-                  "objective spread", "vertex"], rows)
+                  "objective spread", "vertex (all)", "same flows on reruns"], rows)
 
 
-def section_moq(sizes: list[tuple[int, int, float]]) -> str:
+def section_moq(sizes: list[tuple[int, int, float]], seeds: int = 5) -> str:
     rows = []
     for n_l, n_b, d in sizes:
-        for seed in (1, 2, 3):
-            data = instance(n_l, n_b, d, seed=seed)
-            sol, t = run(data, time_limit=60.0)
-            rows.append([f"{n_l:,} x {n_b:,}, {d:.0%}", str(seed), f"{len(data['lot']):,}",
-                         str(sol.parts), sol.status, f"{sol.gap:.2e}", f"{t:.2f} s"])
-    return table(["size, density", "seed", "pairs", "parts", "status", "gap", "time"], rows)
+        for demand_max, label in ((25_000.0, "balanced"), (60_000.0, "scarce")):
+            times, gaps, statuses = [], [], set()
+            for seed in range(1, seeds + 1):
+                data = instance(n_l, n_b, d, seed=seed, demand_max=demand_max)
+                sol, t = run(data, time_limit=60.0)
+                times.append(t)
+                gaps.append(sol.gap)
+                statuses.add(sol.status)
+            rows.append([f"{n_l:,} x {n_b:,}, {d:.0%}", label, f"{len(data['lot']):,}",
+                         ", ".join(sorted(statuses)), f"{max(gaps):.1e}",
+                         f"{np.median(times):.2f} s", f"{max(times):.2f} s"])
+    return table(["size, density", "supply", "pairs", f"status ({seeds} seeds)", "max gap",
+                  "median time", "max time"], rows)
 
 
 def section_min_shipment(sizes: list[tuple[int, int, float]], minimum: float,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import time
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -55,6 +55,8 @@ GENTLE_ROUNDS = 8
 MAX_REPAIR_ROUNDS = 16
 #: MILP gap of the first repair round: its plan is repaired anyway, its bound stays proven.
 REPAIR_REL_GAP = 1e-4
+#: Largest upper bound HiGHS accepts on a semi-continuous variable.
+SEMI_MAX = 1e5
 #: Relative gap below which a plan counts as optimal.
 GAP_TOLERANCE = 1e-6
 #: Tasks the parts are batched into when an executor is given.
@@ -567,6 +569,19 @@ def _solve_milp(part: _Part, upper: FloatArray, minimum: float, required: IntArr
     """Variables: pair flows x (n), a binary per buyer with an MOQ (m), a binary per lot
     that may cover its group (q) and, when maximising coverage, a covered flag per
     group (g)."""
+    if minimum > 0 and upper.max(initial=0.0) > SEMI_MAX:
+        # HiGHS rejects semi-continuous variables above 1e5 ("Solve error"): solve in
+        # units of 10^k kg and scale back (scores are per kg, so the objective scales too).
+        scale = 10.0 ** np.ceil(np.log10(upper.max() / SEMI_MAX))
+        small = replace(part, capacity=part.capacity / scale, demand=part.demand / scale,
+                        moq=part.moq / scale, upper=part.upper / scale,
+                        cover_kg=part.cover_kg / scale)
+        res = _solve_milp(small, upper / scale, minimum / scale, required, time_limit, rel_gap,
+                          max_coverage=max_coverage)
+        x = _clean(res.x * scale, upper)
+        bound = res.bound * scale if not max_coverage else 0.0
+        return _Result(x, float(part.score @ x), max(bound, float(part.score @ x))
+                       if not max_coverage else 0.0, res.status, res.covered)
     n, n_b = len(part.score), len(part.demand)
     a_lot, a_buyer = _incidence(part)
     with_moq = np.flatnonzero(part.moq > 0)

@@ -146,3 +146,60 @@ def test_to_frame(plan):
     assert len(plan.to_frame("by_province")) == len(plan.summary.by_province)
     with pytest.raises(ValueError, match="The 'table' parameter"):
         plan.to_frame("nope")
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.data_too_large])
+@given(st.lists(st.booleans(), min_size=len(SUPPLY), max_size=len(SUPPLY)),
+       st.lists(st.sampled_from([None, 0.0, 0.5, 1.0]), min_size=len(DEMAND),
+                max_size=len(DEMAND)),
+       st.sampled_from([0.0, 600.0]), st.booleans(),
+       st.sampled_from(["regency", "province", 80.0]))
+def test_random_instances_hold_every_constraint(keep, moq_share, min_shipment, coverage,
+                                                 region):
+    """Subsets of the demo with random MOQs under every option: every kg accounted for,
+    capacities, MOQs and minimum shipments hold, and the objective equals the full model."""
+    supply = [row for row, k in zip(SUPPLY, keep, strict=True) if k] or SUPPLY[:1]
+    config = {"min_shipment_kg": min_shipment, "province_coverage": coverage,
+              "consolidation": region}
+    plain = [dict(row, moq="") for row in DEMAND]
+    kg = dict(zip(DEMAND and [r["buyer_id"] for r in DEMAND],
+                  matching.prepare(supply, plain).demand.quantity_kg.tolist(), strict=True))
+    demand = [dict(row, moq="" if share is None else f"{kg[row['buyer_id']] * share:.0f}")
+              for row, share in zip(DEMAND, moq_share, strict=True)]
+    prepared = matching.prepare(supply, demand, config=config)
+    plan = prepared.solve()
+    supplied, served = totals(plan)
+    unmatched_s = {u.supplier_id: u.quantity_kg for u in plan.unmatched_supply}
+    unmatched_d = {u.buyer_id: u.quantity_kg for u in plan.unmatched_demand}
+    for i, sid in enumerate(prepared.supply.supplier_id):
+        assert supplied[sid] + unmatched_s.get(sid, 0.0) == pytest.approx(
+            prepared.supply.quantity_kg[i], abs=1e-6)
+    for i, bid in enumerate(prepared.demand.buyer_id):
+        assert served[bid] + unmatched_d.get(bid, 0.0) == pytest.approx(
+            prepared.demand.quantity_kg[i], abs=1e-6)
+        if served[bid] > 0:
+            assert served[bid] >= prepared.demand.moq_kg[i] - 1e-6
+    assert all(u.reason for u in (*plan.unmatched_supply, *plan.unmatched_demand))
+    assert all(a.quantity_kg >= min_shipment - 1e-6 for a in plan.allocations)
+    lots = {lot.lot_id: i for i, lot in enumerate(plan.lots)}
+    used = defaultdict(float)
+    for a in plan.allocations:
+        used[a.lot_id] += a.quantity_kg
+    assert all(used[lot.lot_id] <= lot.quantity_kg + 1e-6 for lot in plan.lots)
+    buyers = {bid: i for i, bid in enumerate(prepared.demand.buyer_id)}
+    lot = np.array([lots[c.lot_id] for c in plan.candidates], dtype=int)
+    buyer = np.array([buyers[c.buyer_id] for c in plan.candidates], dtype=int)
+    score = np.array([c.score for c in plan.candidates])
+    provinces = sorted({lot.province for lot in plan.lots})
+    group = np.array([provinces.index(x.province) for x in plan.lots])
+    required = None
+    if plan.summary.status == "infeasible":
+        required = np.array(sorted(set(group[lot].tolist()) - {
+            provinces.index(p) for p in plan.summary.uncovered_provinces}))
+    expected = reference(score, lot, buyer, np.array([x.quantity_kg for x in plan.lots]),
+                         prepared.demand.quantity_kg, prepared.demand.moq_kg, min_shipment,
+                         group if coverage else None, 1000.0, required)
+    assert plan.summary.status in ("optimal", "infeasible")
+    assert plan.summary.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
+

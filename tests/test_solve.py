@@ -35,10 +35,19 @@ def reference(score, lot, buyer, capacity, demand, moq, min_shipment=0.0, group=
     lower = np.zeros(width)
     integrality = np.r_[np.zeros(n), np.ones(n_b + n_l)]
     if min_shipment > 0:
-        usable = upper >= min_shipment
-        lower[:n] = np.where(usable, min_shipment, 0)
-        upper = np.where(usable, upper, 0)
-        integrality[:n] = np.where(usable, 2, 0)
+        # A binary w per pair (big M, unlike the solver's semi-continuous flows):
+        # min_shipment * w <= x <= upper * w.
+        upper = np.where(upper >= min_shipment, upper, 0)
+        constraints = [LinearConstraint(np.c_[c.A, np.zeros((c.A.shape[0], n))], c.lb, c.ub)
+                       for c in constraints]
+        width += n
+        lower = np.zeros(width)
+        integrality = np.r_[integrality, np.ones(n)]
+        constraints.append(LinearConstraint(
+            np.c_[np.eye(n), np.zeros((n, n_b + n_l)), -np.diag(upper)], -np.inf, 0))
+        constraints.append(LinearConstraint(
+            np.c_[np.eye(n), np.zeros((n, n_b + n_l)), -min_shipment * np.eye(n)], 0,
+            np.inf))
     if group is not None:
         groups = np.unique(group[lot]) if required is None else required
         a_group = np.zeros((len(groups), width))
@@ -46,8 +55,8 @@ def reference(score, lot, buyer, capacity, demand, moq, min_shipment=0.0, group=
             a_group[i, n + n_b + np.flatnonzero(group == g)] = 1
         if len(groups):
             constraints.append(LinearConstraint(a_group, 1, np.inf))
-    res = milp(-np.r_[score, np.zeros(n_b + n_l)], integrality=integrality,
-               bounds=Bounds(lower, np.r_[upper, np.ones(n_b + n_l)]),
+    res = milp(-np.r_[score, np.zeros(width - n)], integrality=integrality,
+               bounds=Bounds(lower, np.r_[upper, np.ones(width - n)]),
                constraints=constraints, options={"mip_rel_gap": 1e-9})
     if res.status == 2:
         return None
@@ -275,3 +284,14 @@ def test_no_pairs():
     sol = solve_assignment(np.zeros(0), empty, empty, capacity=np.ones(2), demand=np.ones(1),
                            moq=np.zeros(1))
     assert sol.status == "optimal" and sol.objective == 0.0
+
+
+@pytest.mark.parametrize("method", ["exact", "auto", "repair"])
+def test_minimum_shipment_on_quantities_above_a_hundred_tonnes(method):
+    # HiGHS rejects semi-continuous bounds above 1e5; the solver rescales.
+    sol = solve_assignment(np.array([0.44, 0.40]), np.array([0, 1]), np.array([0, 0]),
+                           capacity=np.array([105_000.0, 80_000.0]),
+                           demand=np.array([150_000.0]), moq=np.array([120_000.0]),
+                           min_shipment=600.0, min_shipment_method=method)
+    assert sol.status == "optimal"
+    assert sol.flow.tolist() == [105_000.0, 45_000.0]
