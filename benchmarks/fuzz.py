@@ -1,6 +1,6 @@
 """Coverage-guided fuzzing of the input parsers with atheris (libFuzzer).
 
-    python benchmarks/fuzz.py -runs=1000000 -timeout=10            # the long run
+    python benchmarks/fuzz.py -runs=1000000 -timeout=10 --targets=parsers   # the long run
     python benchmarks/fuzz.py -runs=3000 -seed=1 -timeout=10        # what tests/test_fuzz.py runs
     python benchmarks/fuzz.py crash-<hash>                           # replay one crash file
 
@@ -131,21 +131,30 @@ def _options(payload: bytes) -> None:
             kind.from_mapping(data)  # type: ignore[attr-defined]
 
 
-TARGETS: tuple[Callable[[bytes], None], ...] = (
-    _number, _quantity, _field(parse_unit), _field(parse_period), _field(parse_grade),
-    _field(parse_certifications), _field(lambda t: currency_code(t, RATES)), _clean,
-    _products, _regions, _csv, _json, _options,
-)
+#: Every target by name, in the order of the selector byte.
+NAMED: dict[str, Callable[[bytes], None]] = {
+    "number": _number, "quantity": _quantity, "unit": _field(parse_unit),
+    "period": _field(parse_period), "grade": _field(parse_grade),
+    "certifications": _field(parse_certifications),
+    "currency": _field(lambda t: currency_code(t, RATES)), "clean_text": _clean,
+    "products": _products, "regions": _regions, "csv": _csv, "json": _json,
+    "options": _options,
+}
+#: The parsers proper (microseconds per input) and the resolvers (milliseconds).
+GROUPS = {"parsers": [n for n in NAMED if n not in ("products", "regions")],
+          "resolvers": ["products", "regions"], "all": list(NAMED)}
+TARGETS: tuple[Callable[[bytes], None], ...] = tuple(NAMED.values())
+_selected: list[Callable[[bytes], None]] = list(TARGETS)
 
 
 def one_input(data: bytes) -> None:
-    """The libFuzzer entry point: the first byte picks the target."""
+    """The libFuzzer entry point: the first byte picks the target (among the selected)."""
     if data:
-        TARGETS[data[0] % len(TARGETS)](data[1:])
+        _selected[data[0] % len(_selected)](data[1:])
 
 
 def seeds() -> list[bytes]:
-    """Typical inputs per target, the starting corpus."""
+    """Typical inputs per selected target, the starting corpus."""
     demo_s = Path(matching.demo_supply()).read_bytes()
     demo_d = Path(matching.demo_demand()).read_bytes()
     rows = [{"buyer_id": "B1", "product": "live mud crab", "quantity": "2 MT", "moq": 1500,
@@ -163,11 +172,20 @@ def seeds() -> list[bytes]:
          b'\x00[{"supplier_id": "A", "product": "x", "quantity": 1}]'],
         [b'{"horizon_months": 3, "rates": {"IDR": 16000}}', b'{"price": 2, "priority": 1}'],
     ]
-    return [bytes([k]) + s for k, samples in enumerate(per_target) for s in samples]
+    chosen = [(target, samples) for target, samples in zip(TARGETS, per_target, strict=True)
+              if target in _selected]
+    return [bytes([_selected.index(t)]) + s for t, samples in chosen for s in samples]
 
 
 def main(argv: list[str]) -> None:
-    args = list(argv)
+    """``--targets=parsers|resolvers|all|name,name`` picks targets; the rest goes to
+    libFuzzer."""
+    args = [a for a in argv if not a.startswith("--targets=")]
+    for a in argv:
+        if a.startswith("--targets="):
+            value = a.split("=", 1)[1]
+            names = GROUPS.get(value) or value.split(",")
+            _selected[:] = [NAMED[n] for n in names]
     if not any(not a.startswith("-") for a in args[1:]):
         corpus = Path(tempfile.mkdtemp(prefix="bumdes-fuzz-"))
         for i, seed in enumerate(seeds()):

@@ -220,6 +220,8 @@ def parse_quantity(
     if not s:
         raise ValueError("empty quantity")
     parts = _split_quantity(s)
+    if parts is None and s.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
+        raise ValueError(f"not a finite number: {text!r}")
     if parts is None:
         raise ValueError(f"not a quantity: {text!r} (expected e.g. '1,5 ton/bulan')")
     number, inline_unit, inline_period = parts
