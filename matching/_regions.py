@@ -652,8 +652,8 @@ def resolve_regions(
     """
     g = gazetteer or default_gazetteer()
     ix = _index(g)
-    text_list = [texts] if isinstance(texts, str) else \
-        ["" if t is None else str(t) for t in texts]
+    text_list = [texts] if isinstance(texts, str) else _as_texts(list(texts), len(texts),
+                                                                   "texts")
     n = len(text_list)
     hints_text = _as_texts(province, n, "province")
     lat_arr, lon_arr = _as_floats(lat, n, "lat"), _as_floats(lon, n, "lon")

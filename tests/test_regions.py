@@ -157,6 +157,18 @@ def test_a_single_string_is_a_batch_of_one_and_lengths_are_checked():
         matching.resolve_regions(["a"], lat=[1.0, 2.0], lon=[1.0])
 
 
+def test_missing_values_from_a_dataframe_are_empty_texts():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"kab": ["Kab. Konawe", None, float("nan")],
+                       "prov": ["Sultra", None, "Jabar"],
+                       "lat": [None, -3.9, None], "lon": [None, 122.5, None]})
+    r = matching.resolve_regions(df["kab"], province=df["prov"], lat=df["lat"], lon=df["lon"])
+    assert r.text == ("Kab. Konawe", "", "")
+    assert r.regency[:2] == ("KABUPATEN KONAWE", "KOTA KENDARI")
+    assert r.province[2] == "JAWA BARAT" and r.reason[2] == (
+        "no region given; placed in the province JAWA BARAT")
+
+
 def test_the_internal_name_is_the_public_function():
     assert resolve_internal is matching.resolve_regions
 
