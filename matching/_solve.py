@@ -49,12 +49,12 @@ LpMethod = Literal["highs", "highs-ds", "highs-ipm", "ortools"]
 LP_METHOD: LpMethod = "highs-ds"
 #: Parts with at most this many pairs get the exact minimum-shipment MILP after repair.
 EXACT_MAX_PAIRS = 2_000
-#: Repair rounds that only close pairs before closed pairs' kg are also taken off.
-GENTLE_ROUNDS = 8
 #: Repair rounds after which the small pairs left are dropped without a re-solve.
 MAX_REPAIR_ROUNDS = 16
 #: MILP gap of the first repair round: its plan is repaired anyway, its bound stays proven.
 REPAIR_REL_GAP = 1e-4
+#: Parts with at most this many pairs get the per-pair MOQ link rows.
+LINK_MAX_PAIRS = 10_000
 #: Largest upper bound HiGHS accepts on a semi-continuous variable.
 SEMI_MAX = 1e5
 #: Relative gap below which a plan counts as optimal.
@@ -360,18 +360,19 @@ def _repair(part: _Part, minimum: float, time_limit: float | None,
     """LP relaxation with repair: close pairs carrying less than ``minimum``, re-solve.
 
     The first round relaxes the minimum-shipment model (flows continuous, MOQ and
-    coverage binaries kept), so its bound is a proven bound. Later rounds are LPs with
-    the buyers it serves and one covering lot per province fixed; a served buyer whose
-    MOQ can no longer be met is dropped (an elastic MOQ row says which). After
-    ``GENTLE_ROUNDS`` rounds a closed pair's kg are also taken off its lot and buyer, so
-    the LP stops pushing remainders onto new pairs, and pairs at or above the minimum
-    stay there (the current plan stays feasible); after ``MAX_REPAIR_ROUNDS`` the small
-    pairs left are dropped (with the buyers that leaves below their MOQ). Every plan
-    returned is feasible.
+    coverage binaries kept; at most half the time), so its bound is a proven bound.
+    Later rounds are LPs with the buyers it serves and one covering lot per province
+    fixed; a served buyer whose MOQ can no longer be met is dropped (an elastic MOQ row
+    says which). A closed pair's kg are taken off its lot and buyer, so the LP does not
+    push remainders onto new pairs, and pairs at or above the minimum stay there, so the
+    current plan stays feasible for the next LP. After ``MAX_REPAIR_ROUNDS`` rounds, or
+    when time runs out, the small pairs left are dropped with the buyers that leaves
+    below their MOQ. Every plan returned is feasible.
     """
     start = time.perf_counter()
     closed = part.upper < minimum
-    first = _solve_model(part, minimum=0.0, closed=closed, time_limit=time_limit,
+    first = _solve_model(part, minimum=0.0, closed=closed,
+                         time_limit=None if time_limit is None else time_limit / 2,
                          lp_method=lp_method, rel_gap=REPAIR_REL_GAP)
     # Infeasible coverage is proven only by the first relaxation.
     proven: Status = "infeasible" if first.status == "infeasible" else "feasible"
@@ -380,34 +381,37 @@ def _repair(part: _Part, minimum: float, time_limit: float | None,
     capacity, demand = part.capacity.copy(), part.demand.copy()
     served = np.bincount(part.buyer, weights=res.x, minlength=len(demand)) > 0
     keep = _covering(part, res.x)
+    fallback = np.zeros(len(part.score))  # the best feasible plan seen so far
     while True:
+        timed_out = time_limit is not None and time.perf_counter() - start > time_limit
+        if res.status in ("failed", "time_limit") and rounds > 0:
+            # A repair LP gave up: keep the best feasible plan seen.
+            return _Result(fallback, float(part.score @ fallback), first.bound,
+                           "time_limit" if timed_out or res.status == "time_limit"
+                           else "failed", _covered(part, fallback))
         if res.status == "failed":
-            return _Result(np.zeros(len(part.score)), 0.0, first.bound, "failed",
-                           np.zeros(part.n_groups, bool))
+            return _Result(fallback, 0.0, first.bound, "failed", np.zeros(part.n_groups, bool))
         got = np.bincount(part.buyer, weights=res.x, minlength=len(demand))
         short = served & (part.moq > 0) & (got < part.moq - 1e-6)
         small = (res.x > 0) & (res.x < minimum - 1e-6)
-        timed_out = time_limit is not None and time.perf_counter() - start > time_limit
         status: Status = "time_limit" if timed_out or "time_limit" in (
             res.status, first.status) else proven
         if not small.any() and not short.any():
             return _Result(res.x, res.objective, max(first.bound, res.objective), status,
                            res.covered)
+        truncated = _truncate(part, np.where(small, 0.0, res.x))
+        if _feasible(part, truncated) and part.score @ truncated > part.score @ fallback:
+            fallback = truncated
         if timed_out or rounds >= MAX_REPAIR_ROUNDS:
-            # Finish: drop the small pairs and the buyers that leaves short of their MOQ.
-            x = _truncate(part, np.where(small, 0.0, res.x))
-            if _feasible(part, x) or timed_out:
-                x = x if _feasible(part, x) else np.zeros(len(part.score))
-                return _Result(x, float(part.score @ x), max(first.bound, float(part.score @ x)),
-                               "time_limit" if timed_out else status, _covered(part, x))
+            return _Result(fallback, float(part.score @ fallback),
+                           max(first.bound, float(part.score @ fallback)),
+                           "time_limit" if timed_out else status, _covered(part, fallback))
         rounds += 1
-        if rounds > GENTLE_ROUNDS:
-            shrink = small & ~np.isin(part.lot, part.cover_lot[keep])
-            capacity -= np.bincount(part.lot[shrink], weights=res.x[shrink],
-                                    minlength=len(capacity))
-            demand -= np.bincount(part.buyer[shrink], weights=res.x[shrink],
-                                  minlength=len(demand))
-            locked |= res.x >= minimum - 1e-6
+        shrink = small & ~np.isin(part.lot, part.cover_lot[keep])
+        capacity -= np.bincount(part.lot[shrink], weights=res.x[shrink],
+                                minlength=len(capacity))
+        demand -= np.bincount(part.buyer[shrink], weights=res.x[shrink], minlength=len(demand))
+        locked |= res.x >= minimum - 1e-6
         closed = closed | small | short[part.buyer]
         served &= ~short
         left = None if time_limit is None else max(
@@ -617,10 +621,12 @@ def _solve_milp(part: _Part, upper: FloatArray, minimum: float, required: IntArr
         constraints.append(LinearConstraint(
             row((0, a_buyer[with_moq]), (n, -sparse.diags(part.moq[with_moq]))), 0.0, np.inf))
         # x_k <= upper_k * y_b per pair: redundant for integer y, but a much tighter
-        # relaxation (200 x 100 instances prove optimal about 10x faster).
+        # relaxation (200 x 100 instances prove optimal up to 10x faster; at 2,000 x 1,000
+        # the extra rows cost more than they save, see docs/benchmarks.md).
         binary = np.full(n_b, -1, np.int64)
         binary[with_moq] = np.arange(m)
-        linked = np.flatnonzero(binary[part.buyer] >= 0)
+        linked = np.flatnonzero(binary[part.buyer] >= 0) if n <= LINK_MAX_PAIRS else \
+            np.zeros(0, np.int64)
         link = sparse.csr_matrix((-upper[linked], (np.arange(len(linked)),
                                                    binary[part.buyer[linked]])),
                                  shape=(len(linked), m))
