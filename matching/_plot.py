@@ -195,8 +195,29 @@ def _band(path_module: Any, x0: float, x1: float, top0: float, top1: float,
     return path_module.Path(vertices, codes)
 
 
-def plot_flows(plan: Plan, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+def _lump(flows: dict[tuple[str, str], float], side: int, top: int
+          ) -> dict[tuple[str, str], float]:
+    """Keep the ``top`` largest names on one side; the rest become ``other (n)``."""
+    totals: dict[str, float] = defaultdict(float)
+    for key, kg in flows.items():
+        totals[key[side]] += kg
+    if len(totals) <= top:
+        return flows
+    keep = set(sorted(totals, key=lambda n: (-totals[n], n))[:top - 1])
+    other = f"other ({len(totals) - len(keep)})"
+    out: dict[tuple[str, str], float] = defaultdict(float)
+    for key, kg in flows.items():
+        name = key[side] if key[side] in keep else other
+        out[(name, key[1]) if side == 0 else (key[0], name)] += kg
+    return out
+
+
+def plot_flows(plan: Plan, *, ax: Axes | None = None, title: str | None = None,
+               top: int = 20) -> Figure:
     """Flows from Indonesian province (left) to buyer country (right), band width by kg.
+
+    At most ``top`` provinces and ``top`` countries are drawn, the largest by kg; the
+    rest are pooled into one ``other (n)`` entry per side.
 
     Examples
     --------
@@ -217,6 +238,7 @@ def plot_flows(plan: Plan, *, ax: Axes | None = None, title: str | None = None) 
         code = port_country.get(a.destination_port, "")
         flows[(province_of.get(a.lot_id, "(unknown)"), names.get(code, code or "?"))] += \
             a.quantity_kg
+    flows = _lump(_lump(flows, 0, max(top, 2)), 1, max(top, 2))
     left: dict[str, float] = defaultdict(float)
     right: dict[str, float] = defaultdict(float)
     for (province, country), kg in flows.items():
@@ -233,27 +255,28 @@ def plot_flows(plan: Plan, *, ax: Axes | None = None, title: str | None = None) 
 
     def stack(totals: dict[str, float]) -> dict[str, float]:
         tops, y = {}, total + gap * (len(totals) - 1)
-        for name in sorted(totals, key=lambda n: (-totals[n], n)):
+        for name in sorted(totals, key=lambda n: (n.startswith("other ("), -totals[n], n)):
             tops[name] = y
             y -= totals[name] + gap
         return tops
 
     left_top, right_top = stack(left), stack(right)
-    colour = {name: cmap(i % 20) for i, name in enumerate(left_top)}
+    colour = {name: "#9aa3a8" if name.startswith("other (") else cmap(i % 20)
+              for i, name in enumerate(left_top)}
     left_used: dict[str, float] = defaultdict(float)
     right_used: dict[str, float] = defaultdict(float)
     for (province, country), kg in sorted(flows.items(), key=lambda f: (
-            -left[f[0][0]], f[0][0], -right[f[0][1]], f[0][1])):
+            -left_top[f[0][0]], -right_top[f[0][1]])):
         band = _band(path_module, 0.06, 0.94, left_top[province] - left_used[province],
                      right_top[country] - right_used[country], kg)
         ax.add_patch(patches.PathPatch(band, facecolor=colour[province], alpha=0.55, lw=0))
         left_used[province] += kg
         right_used[country] += kg
     for tops, totals, x, side in ((left_top, left, 0.0, -1), (right_top, right, 0.94, 1)):
-        for name, top in tops.items():
-            ax.add_patch(patches.Rectangle((x, top - totals[name]), 0.06, totals[name],
+        for name, y_top in tops.items():
+            ax.add_patch(patches.Rectangle((x, y_top - totals[name]), 0.06, totals[name],
                                            color=colour[name] if side < 0 else "#34495e"))
-            ax.text(x + 0.03 + side * 0.06, top - totals[name] / 2,
+            ax.text(x + 0.03 + side * 0.06, y_top - totals[name] / 2,
                     f"{name}  {totals[name]:,.0f} kg", ha="right" if side < 0 else "left",
                     va="center", fontsize=8)
     ax.set_xlim(-0.6, 1.6)

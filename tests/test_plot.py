@@ -96,7 +96,12 @@ def test_nothing_allocated_still_draws(tmp_path):
 def test_national_map(tmp_path):
     plan = matching.match(*national(600, 120, seed=5))
     render(matching.plot_map(plan), tmp_path)
-    render(matching.plot_flows(plan), tmp_path)
+    fig = matching.plot_flows(plan, top=6)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert len(labels) <= 12 and any(t.startswith("other (") for t in labels)
+    kg = sum(float(t.rsplit(" ", 2)[-2].replace(",", "")) for t in labels)
+    assert kg == pytest.approx(2 * plan.summary.allocated_kg, rel=1e-3)
+    render(fig, tmp_path)
 
 
 def test_draws_on_given_axes(plan):
