@@ -63,6 +63,7 @@ class Candidates:
     rejected_buyer: IntArray
     rejected_reason: IntArray
     rejected_value: FloatArray
+    first_leg: IntArray  # how the hub reaches the export port: index in FIRST_LEGS
 
     def __len__(self) -> int:
         return len(self.lot)
@@ -164,5 +165,5 @@ def build_candidates(lots: Lots, buyers: Buyers, *, taxonomy: Taxonomy, network:
         transit_days=days[keep], landed_usd=landed[keep], origin_port=origin[keep],
         destination_port=destination[keep], rejected_lot=lot[~keep],
         rejected_buyer=buyer[~keep], rejected_reason=reason[~keep],
-        rejected_value=value[~keep],
+        rejected_value=value[~keep], first_leg=routes.first_leg[keep],
     )

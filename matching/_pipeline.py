@@ -493,6 +493,10 @@ def _by_product(p: Prepared, allocations: list[Allocation]) -> tuple[dict[str, A
     return tuple(out[k] for k in sorted(out))
 
 
+#: How the story says a lot reached its export port (by index in ``FIRST_LEGS``).
+_FIRST_LEG_NOTE = ("", " (feeder ship from the hub)", " (domestic flight from the hub)")
+
+
 def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocation],
            unmatched: list[UnmatchedDemand], scores: FloatArray,
            plan_lots: set[str]) -> tuple[str, ...]:
@@ -516,10 +520,13 @@ def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocati
     if mine:
         total = sum(a.quantity_kg for a in mine)
         lines.append(f"It gets {total:,.0f} kg from {len(mine)} lot(s):")
+        leg = {p.lots.lot_id[p.candidates.lot[k]]: int(p.candidates.first_leg[k])
+               for k in np.flatnonzero(p.candidates.buyer == b).tolist()}
         for a in mine:
             parts = ", ".join(f"{k} {v:.2f}" for k, v in a.score_breakdown.items())
             lines.append(f"  - {a.quantity_kg:,.0f} kg from {a.lot_id} ({len(a.members)} BUMDes) "
-                         f"via {a.origin_port} -> {a.destination_port}, landed "
+                         f"via {a.origin_port}{_FIRST_LEG_NOTE[leg.get(a.lot_id, 0)]} -> "
+                         f"{a.destination_port}, landed "
                          f"{a.landed_cost_usd_per_kg:.2f} USD/kg in {a.transit_days:.1f} days; "
                          f"score {a.score:.3f} ({parts})")
     else:

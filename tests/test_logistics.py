@@ -273,3 +273,22 @@ def test_quote_freight_checks_its_arguments():
         matching.quote_freight(["Konawe", "Buton"], transport="dry", country=["JP"])
     with pytest.raises(ValueError, match="unknown freight rate"):
         matching.quote_freight("Konawe", transport="dry", country="JP", rates={"x": 1})
+
+
+def test_the_buyer_story_says_when_a_lot_sails_or_flies_to_its_port():
+    supply = [
+        {"supplier_id": "S1", "product": "jagung pipil kering", "quantity": "60 ton",
+         "price": "4.500", "province": "NTB", "regency": "Dompu"},
+        {"supplier_id": "S2", "product": "jagung pipil kering", "quantity": "30 ton",
+         "price": "4.500", "province": "Sulsel", "regency": "Jeneponto"},
+    ]
+    demand = [{"buyer_id": "B1", "product": "maize", "quantity": "90 MT", "moq": "",
+               "max_price": "0.60", "country": "Filipina"}]
+    plan = matching.match(supply, demand)
+    story = plan.explain("B1")
+    lines = [line for line in story.splitlines() if line.startswith("  - ")]
+    assert len(lines) == 2
+    dompu = next(line for line in lines if "@52.05" in line)
+    jeneponto = next(line for line in lines if "@73.04" in line)
+    assert "via IDMAK (feeder ship from the hub) -> PHMNL" in dompu
+    assert "via IDMAK -> PHMNL" in jeneponto
