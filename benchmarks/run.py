@@ -126,11 +126,33 @@ def _fit_exponent(sizes: Sequence[float], values: Sequence[float]) -> float:
     return float(np.polyfit(x, y, 1)[0])
 
 
+class _Stop(Exception):
+    """Raised to end a run right after the solver (``--stop-after solve``)."""
+
+
+@contextlib.contextmanager
+def _stop_after_solve(solutions: list[Any]) -> Iterator[None]:
+    """Record the solver's Solution, then stop the run before the plan is built."""
+    from matching import _pipeline
+
+    solve = _pipeline.solve_assignment
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        solutions.append(solve(*args, **kwargs))
+        raise _Stop
+
+    _pipeline.solve_assignment = wrapped  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        _pipeline.solve_assignment = solve  # type: ignore[assignment]
+
+
 def bench_pipeline(sizes: Sequence[tuple[int, int]], *, seed: int, workers: int = 0,
-                   prepare_only: bool = False,
+                   stop_after: str = "write",
                    config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """End to end per size: generate, then match stage by stage, then write the plan
-    (or only ``prepare`` when ``prepare_only``)."""
+    """End to end per size: generate, then match stage by stage, then write the plan;
+    ``stop_after`` "prepare" or "solve" ends the run there (no plan, nothing written)."""
     results = []
     warm = generate.generate(300, 100, seed=seed + 1)  # one-off set-up (caches), untimed
     matching.match(warm.supply, warm.demand)
@@ -146,10 +168,16 @@ def bench_pipeline(sizes: Sequence[tuple[int, int]], *, seed: int, workers: int 
 
                 executor = ProcessPoolExecutor(workers)
             measure = Measure()
+            solutions: list[Any] = []
+            plan = None
             with _observing(measure):
                 prepared = matching.prepare(supply_path, demand_path, executor=executor,
                                             config=config)
-                plan = None if prepare_only else prepared.solve(executor=executor)
+                if stop_after == "solve":
+                    with _stop_after_solve(solutions), contextlib.suppress(_Stop):
+                        prepared.solve(executor=executor)
+                elif stop_after != "prepare":
+                    plan = prepared.solve(executor=executor)
             if plan is not None:
                 with measure.step("write"):
                     text = json.dumps(plan.to_dict(), ensure_ascii=False)
@@ -160,12 +188,15 @@ def bench_pipeline(sizes: Sequence[tuple[int, int]], *, seed: int, workers: int 
             results.append({
                 "suppliers": n_supply, "buyers": n_demand, "lots": len(prepared.lots),
                 "candidates": len(prepared.candidates),
-                "status": plan.summary.status if plan else "(prepare only)",
-                "gap": plan.summary.gap if plan else math.nan, "seconds": total,
+                "status": plan.summary.status if plan else
+                solutions[0].status if solutions else "(prepare only)",
+                "gap": plan.summary.gap if plan else solutions[0].gap if solutions else math.nan,
+                "seconds": total,
                 "peak_mib": max(measure.peak_mib.values()),
                 "stage_seconds": measure.seconds, "stage_peak_mib": measure.peak_mib,
             })
-            print(f"  {n_supply} x {n_demand}: {total:.1f} s", file=sys.stderr, flush=True)
+            print(f"  {n_supply} x {n_demand}: {total:.1f} s, {results[-1]}", file=sys.stderr,
+                  flush=True)
             del prepared, plan
     return results
 
@@ -411,8 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=0,
                         help="pipeline: a ProcessPoolExecutor with this many workers")
-    parser.add_argument("--prepare-only", action="store_true",
-                        help="pipeline: stop after prepare() (no solve, plan or write)")
+    parser.add_argument("--stop-after", choices=("prepare", "solve", "write"), default="write",
+                        help="pipeline: end each run after this stage (default: the whole run)")
     parser.add_argument("--time-limit", type=float, help="pipeline: Config(time_limit=...)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args(argv)
@@ -423,7 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        "1000x300,4000x1200,16000x4800,66000x20000")
         config = None if args.time_limit is None else {"time_limit": args.time_limit}
         report["pipeline"] = bench_pipeline(sizes, seed=args.seed, workers=args.workers,
-                                            prepare_only=args.prepare_only, config=config)
+                                            stop_after=args.stop_after, config=config)
         print(pipeline_table(report["pipeline"]) + "\n")
     if args.what in ("solvers", "all"):
         sizes = _sizes(args.sizes if args.sizes and args.what == "solvers" else

@@ -272,14 +272,20 @@ def _solve_batch_within(parts: list[_Part], *, options: _Options,
 
 def _solve_batch(parts: list[_Part], options: _Options,
                  deadline: float | None) -> list[_Result]:
-    return [_solve_part(part, options, _share(deadline, len(parts) - k))
-            for k, part in enumerate(parts)]
+    # Each part gets a share of the time left in proportion to its pairs, so a large part
+    # early in the order is not cut short while small parts later finish at once.
+    left = sum(len(part.score) for part in parts)
+    results = []
+    for part in parts:
+        results.append(_solve_part(part, options, _share(deadline, len(part.score) / left)))
+        left -= len(part.score)
+    return results
 
 
-def _share(deadline: float | None, parts_left: int) -> float | None:
+def _share(deadline: float | None, fraction: float) -> float | None:
     if deadline is None:
         return None
-    return max(0.05, (deadline - time.perf_counter()) / max(parts_left, 1))
+    return max(0.05, (deadline - time.perf_counter()) * min(fraction, 1.0))
 
 
 def _coupled_parts(wanted: IntArray, group: IntArray, lot_part: IntArray, served: BoolArray,
