@@ -54,7 +54,7 @@ IntArray = npt.NDArray[np.int64]
 #: Confidence = sigmoid(a + b * score + c * margin), fitted by logistic regression on the
 #: tuning part of ``benchmarks/data/normalize_dev.csv`` (``python benchmarks/normalize.py
 #: --calibrate``); see docs/normalization.md.
-CALIBRATION = (-2.87, 5.70, 3.08)
+CALIBRATION = (-3.17, 6.12, 3.39)
 
 _FORM_OF_PRODUCT = {
     "live": "~live", "fresh": "~fresh", "chilled": "~fresh", "frozen": "~frozen",

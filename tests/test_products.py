@@ -342,3 +342,21 @@ def test_match_reads_extra_products_from_the_config(tmp_path):
         matching.Config(products=3)
     with pytest.raises(InputError, match="cannot read the file"):
         matching.prepare(supply, demand, config=matching.Config(products=str(tmp_path / "x")))
+
+
+def test_benchmark_helpers_are_seeded_and_score_as_documented():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "normalize.py"
+    spec = importlib.util.spec_from_file_location("benchmarks_normalize", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = bench.load_dev()
+    assert bench.batch(rows, 50, typos=True) == bench.batch(rows, 50, typos=True)
+    assert bench.batch(rows, 50) != bench.batch(rows, 50, seed=1)
+    sample = [{"hs_code": "030633", "product_id": "mud_crab_live"},
+              {"hs_code": "030633", "product_id": "mud_crab_live"},
+              {"hs_code": "", "product_id": ""}, {"hs_code": "", "product_id": ""}]
+    s = bench.scores(sample, ["blue_swimming_crab_live", None, None, "maize"])
+    assert s["id_accuracy"] == 0.0
+    assert (s["hs6_accuracy"], s["abstain_precision"], s["abstain_recall"]) == (0.5, 0.5, 0.5)
