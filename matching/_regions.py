@@ -578,12 +578,16 @@ def _fuzzy(g: Gazetteer, ix: _Index, keys: list[str], hints: IntArray) -> list[_
     for start in range(0, len(rows), 2048):
         sl = rows[start:start + 2048]
         queries_sl = [squeezed[i] for i in sl]
-        s = np.maximum(
-            process.cdist(queries_sl, ix.choices, scorer=fuzz.ratio, dtype=np.float32,
-                          score_cutoff=FUZZY_HINT_CUTOFF, workers=-1),
-            process.cdist(queries_sl, ix.choices, scorer=OSA.normalized_similarity,
-                          dtype=np.float32, score_cutoff=FUZZY_HINT_CUTOFF / 100.0,
-                          workers=-1) * 100.0).astype(np.float64)
+        s = process.cdist(queries_sl, ix.choices, scorer=fuzz.ratio, dtype=np.float32,
+                          score_cutoff=FUZZY_HINT_CUTOFF, workers=-1).astype(np.float64)
+        # Optimal string alignment (a swapped pair of letters is one edit) only where the
+        # Indel ratio found nothing good: most typos never need it.
+        weak = np.flatnonzero(s.max(axis=1) < FUZZY_CUTOFF)
+        if len(weak):
+            s[weak] = np.maximum(s[weak], 100.0 * process.cdist(
+                [queries_sl[i] for i in weak.tolist()], ix.choices,
+                scorer=OSA.normalized_similarity, dtype=np.float32,
+                score_cutoff=FUZZY_HINT_CUTOFF / 100.0, workers=-1))
         h = hints[sl]
         in_hint = ix.choice_in_province[:, np.maximum(h, 0)].T & (h[:, None] >= 0)
         short = np.array([len(squeezed[i]) < FUZZY_MIN_CHARS for i in sl.tolist()])[:, None]
