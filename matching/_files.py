@@ -54,7 +54,11 @@ def write_many_atomic(files: Iterable[tuple[str | os.PathLike[str], str]]) -> No
         for path, text in files:
             target = Path(path)
             folder = target.parent if str(target.parent) else Path(".")
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                           dir=folder)
+            except OSError as exc:  # name the target, not the temporary file
+                raise OSError(exc.errno, exc.strerror, str(target)) from None
             pending.append((tmp, target))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)

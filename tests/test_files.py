@@ -79,10 +79,12 @@ def test_several_files_are_all_replaced_or_none(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", real_replace)
     write_many_atomic([(a, "new a"), (b, "new b")])
     assert (a.read_text(), b.read_text()) == ("new a", "new b")
-    # A missing folder fails before any file is touched.
-    with pytest.raises(OSError):
+    # A missing folder fails before any file is touched, naming the file it was for.
+    with pytest.raises(OSError) as exc_info:
         write_many_atomic([(a, "newer"), (tmp_path / "missing" / "c.csv", "c")])
+    assert exc_info.value.filename == str(tmp_path / "missing" / "c.csv")
     assert a.read_text() == "new a"
+    assert leftovers(tmp_path) == []
 
 
 def test_ctrl_c_while_the_cli_writes_leaves_no_plan(tmp_path):
@@ -185,3 +187,14 @@ def test_cli_csv_option(tmp_path, capsys):
     with open(tmp_path / "tables" / "unmatched_demand.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert [r["buyer_id"] for r in rows] == [u["buyer_id"] for u in plan["unmatched_demand"]]
+
+
+def test_out_in_a_missing_folder_names_the_output(tmp_path, capsys):
+    out = tmp_path / "missing" / "plan.json"
+    report = tmp_path / "report.html"
+    code = main(["match", matching.demo_supply(), matching.demo_demand(), "--report",
+                 str(report), "--out", str(out)])
+    assert code == 2
+    assert capsys.readouterr().err == (f"{out}:0:: cannot write: No such file or directory; "
+                                       "no output file was written\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
