@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ._exceptions import InputError, Problem
 
 __all__ = ["MAX_FILE_BYTES", "MAX_ROWS", "RawRows", "Source",
@@ -181,6 +183,8 @@ def _from_records(records: list[Any], name: str, *, nan_is_missing: bool = False
                 problems.append(Problem(name, i, str(key), "column names must be text"))
                 continue
             header.setdefault(key)
+            if isinstance(value, np.generic):  # numpy scalars from arrays or DataFrames
+                value = value.item()
             missing = nan_is_missing and isinstance(value, float) and math.isnan(value)
             clean[key] = None if missing else value
         rows.append((i, clean))

@@ -16,7 +16,7 @@ from matching._product_text import clean_product_texts, extract_attributes
 from matching._quality import parse_certifications, parse_grade
 from matching._regions import resolve_regions
 from matching._schema import MAX_QUANTITY_KG, MAX_TEXT_CHARS, parse_supply
-from matching._sources import read_bytes
+from matching._sources import read_bytes, read_rows
 from matching._text import clean_text
 
 MB = 1 << 20
@@ -240,3 +240,14 @@ def test_hostile_values_never_reach_the_plan_as_non_finite_numbers():
                        + [data["summary"]["objective"]])
     assert np.all(np.isfinite(numbers))
     assert plan.summary.status in ("optimal", "time_limit", "failed")
+
+
+def test_numpy_scalars_in_records_are_numbers():
+    rows = [{"supplier_id": np.str_("A"), "product": "kepiting", "quantity": np.int64(1500),
+             "price": np.float32(2.5), "lat": np.float64(-4.0), "lon": np.int32(122)}]
+    opts = {"horizon_months": 1.0, "rates": {"IDR": 1.0}, "currency": "IDR"}
+    table = parse_supply(read_rows(rows, default_name="supply"), **opts)
+    assert table.quantity_kg.tolist() == [1500.0] and table.price_usd.tolist() == [2.5]
+    with pytest.raises(InputError, match="expected text, got bool"):
+        parse_supply(read_rows([{**rows[0], "quantity": np.bool_(True)}],
+                               default_name="supply"), **opts)
