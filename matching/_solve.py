@@ -225,8 +225,8 @@ def solve_assignment(
     status: Status = "infeasible" if infeasible else worst
     message = {
         "optimal": "optimal plan found",
-        "feasible": f"feasible plan within {gap:.2%} of the optimum (minimum shipments by "
-                    f"LP relaxation with repair)",
+        "feasible": f"good plan within {gap:.2%} of the best possible (minimum shipments "
+                    f"rounded from a relaxed plan)",
         "time_limit": f"time limit reached; the best plan found is returned, within "
                       f"{gap:.2%} of the optimum",
         "infeasible": "coverage impossible: no plan serves a lot in every province with "

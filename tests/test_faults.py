@@ -97,9 +97,6 @@ def test_extreme_but_valid_quantities(supply_kg, demand_kg):
     check_plan(prepared, plan)
 
 
-@pytest.mark.xfail(strict=True, reason="the 'feasible' message of matching/_solve.py says "
-                   "'minimum shipments by LP relaxation with repair'; say it in domain words "
-                   "(e.g. 'minimum shipments rounded from a relaxed plan') and drop this mark")
 def test_every_status_message_is_in_domain_words():
     """The plans above cover optimal, time_limit and infeasible; the demo covers the rest
     that a normal run gives."""
