@@ -18,6 +18,7 @@ How a batch is resolved (``docs/normalization.md`` tells the whole story):
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -144,6 +145,14 @@ class ProductResolver:
         self.form_penalty = form_penalty
         self.extra_weight = extra_weight
         self.workers = workers
+
+    def __repr__(self) -> str:
+        """Options that differ from the defaults, like scikit-learn estimators."""
+        defaults = inspect.signature(type(self).__init__).parameters
+        changed = [f"{name}={getattr(self, name)!r}" for name, p in defaults.items()
+                   if name != "self" and getattr(self, name) is not p.default
+                   and getattr(self, name) != p.default]
+        return f"{type(self).__name__}({', '.join(changed)})"
 
     # ------------------------------------------------------------------ fitting
     def fit(self, texts: Sequence[str] = (), product_ids: Sequence[str] = ()) -> ProductResolver:

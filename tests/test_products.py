@@ -240,6 +240,12 @@ def test_fit_input_checks():
         ProductResolver().transform(["kepiting"])
 
 
+def test_repr_lists_changed_options():
+    assert repr(ProductResolver()) == "ProductResolver()"
+    assert repr(ProductResolver(top_k=5, min_score=0.6)) == \
+        "ProductResolver(top_k=5, min_score=0.6)"
+
+
 def test_predict_returns_ids(resolver):
     predicted = resolver.predict(["kepiting beku", "jasa ojek"])
     assert predicted.dtype == object and predicted.tolist() == ["mud_crab_frozen", None]
