@@ -7,13 +7,15 @@ How a batch is resolved (``docs/normalization.md`` tells the whole story):
 2. fold each text to canonical tokens; a token the taxonomy does not know is corrected to
    the closest known token when close enough (``rapidfuzz.process.cdist`` over the batch's
    distinct unknown tokens);
-3. score every synonym phrase sharing a content token with the text by weighted Jaccard
-   similarity (sparse matrix products; weights are inverse product frequencies), penalise
-   products whose form contradicts a form the text names, keep the best phrase per product;
+3. score every synonym phrase sharing a content token with the text by a weighted Tversky
+   index (sparse matrix products; weights are inverse product frequencies; words only the
+   text has count ``extra_weight`` as much as words only the phrase has), keep the best
+   phrase per product, penalise products whose form contradicts a form the text names;
 4. texts still scoring low are also compared by character n-gram TF-IDF (scikit-learn), which
    catches spellings no token correction reaches;
-5. the best product wins unless its score is below ``min_score`` or the text names a service
-   or equipment; the score and the margin to the runner-up map to a calibrated confidence.
+5. the best product wins unless its score is below ``min_score``, the text names a service
+   or equipment, or it starts with a packaging word; the score and the margin to the
+   runner-up map to a calibrated confidence.
 """
 
 from __future__ import annotations
