@@ -62,6 +62,10 @@ def smallest_moq_in_reach(
     accept its product (or it as a substitute), whose minimum grade it meets and whose
     required certifications it holds. 0 when one of them has no MOQ or none is in reach.
 
+    Buyers are grouped by accepted product once; per product, one array operation over
+    its (grade, certification profile) keys and the buyers that accept it, so the cost
+    grows with rows plus buyers times keys of their product, not keys times all buyers.
+
     Examples
     --------
     >>> smallest_moq_in_reach(np.array([0, 0, 1]), np.array([3, 1, 3]), [frozenset()] * 3,
@@ -70,15 +74,49 @@ def smallest_moq_in_reach(
     array([400., 900.,   0.])
     """
     out = np.zeros(len(product))
-    keys: dict[tuple[int, int, frozenset[str]], list[int]] = {}
-    for r, key in enumerate(zip(product.tolist(), grade.tolist(), certifications, strict=True)):
-        keys.setdefault(key, []).append(r)
-    for (p, g, certs), rows in keys.items():
-        reach = np.array([p in a for a in accepts], dtype=bool) & (grade_min <= g) & \
-            np.array([need <= certs for need in certifications_required], dtype=bool)
-        if reach.any():
-            out[rows] = float(moq[reach].min())
-    return out
+    if len(product) == 0 or len(accepts) == 0:
+        return out
+    # Certification profiles as ids, and which required set each held set satisfies.
+    have_id: dict[frozenset[str], int] = {}
+    row_have = np.array([have_id.setdefault(c, len(have_id)) for c in certifications],
+                        dtype=np.int64)
+    need_id: dict[frozenset[str], int] = {}
+    buyer_need = np.array([need_id.setdefault(c, len(need_id))
+                           for c in certifications_required], dtype=np.int64)
+    satisfied = np.array([[need <= have for have in have_id] for need in need_id],
+                         dtype=bool).reshape(len(need_id), len(have_id))
+    # One key per (product, grade, profile); rows point at their key.
+    key_of: dict[tuple[int, int, int], int] = {}
+    row_key = np.array([key_of.setdefault(k, len(key_of)) for k in zip(
+        product.tolist(), grade.tolist(), row_have.tolist(), strict=True)], dtype=np.int64)
+    keys = np.array(list(key_of), dtype=np.int64).reshape(len(key_of), 3)
+    # Buyers accepting each product (CSR by accepted product).
+    accepted = [(p, b) for b, a in enumerate(accepts) for p in a]
+    if not accepted:
+        return out
+    pairs = np.array(accepted, dtype=np.int64)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    products, start = np.unique(pairs[:, 0], return_index=True)
+    stop = np.r_[start[1:], len(pairs)]
+    where = np.searchsorted(products, keys[:, 0])
+    known = (where < len(products)) & (products[np.minimum(where, len(products) - 1)] ==
+                                       keys[:, 0])
+    key_moq = np.zeros(len(keys))
+    key_order = np.argsort(keys[:, 0], kind="stable")
+    ends = np.r_[np.flatnonzero(np.diff(keys[key_order, 0])) + 1, len(keys)]
+    begin = 0
+    for end in ends.tolist():
+        group = key_order[begin:end]
+        begin = end
+        if not known[group[0]]:
+            continue
+        i = int(where[group[0]])
+        bs = pairs[start[i]:stop[i], 1]
+        reach = (grade_min[bs][None, :] <= keys[group, 1][:, None]) & \
+            satisfied[buyer_need[bs][None, :], keys[group, 2][:, None]]
+        smallest = np.where(reach, moq[bs][None, :], np.inf).min(axis=1)
+        key_moq[group] = np.where(reach.any(axis=1), smallest, 0.0)
+    return key_moq[row_key]
 
 
 def _regency_pools(rows: list[int], code: Sequence[str], lat: FloatArray, lon: FloatArray,

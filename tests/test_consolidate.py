@@ -156,3 +156,66 @@ def test_bad_region_option():
     with pytest.raises(ValueError, match="The 'consolidation' option must be 'regency', "
                                          "'province' or a radius in km; got 'island'"):
         matching.Config(consolidation="island")
+
+
+def _smallest_moq_reference(product, grade, certifications, *, accepts, grade_min,
+                            certifications_required, moq):
+    """The simple implementation: per (product, grade, profile) key, every buyer."""
+    out = np.zeros(len(product))
+    keys = {}
+    for r, key in enumerate(zip(product.tolist(), grade.tolist(), certifications, strict=True)):
+        keys.setdefault(key, []).append(r)
+    for (p, g, certs), rows in keys.items():
+        reach = np.array([p in a for a in accepts], dtype=bool) & (grade_min <= g) & \
+            np.array([need <= certs for need in certifications_required], dtype=bool)
+        if reach.any():
+            out[rows] = float(moq[reach].min())
+    return out
+
+
+PROFILES = [frozenset(), frozenset({"HACCP"}), frozenset({"HALAL"}),
+            frozenset({"HACCP", "HALAL"}), frozenset({"ORGANIC", "HACCP"})]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_smallest_moq_in_reach_matches_the_simple_reference(data):
+    n_rows = data.draw(st.integers(0, 30))
+    n_buyers = data.draw(st.integers(0, 20))
+    products = st.integers(-1, 4)
+    product = np.array(data.draw(st.lists(products, min_size=n_rows, max_size=n_rows)),
+                       dtype=np.int64)
+    grade = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n_rows,
+                                        max_size=n_rows)), dtype=np.int64)
+    certs = data.draw(st.lists(st.sampled_from(PROFILES), min_size=n_rows, max_size=n_rows))
+    buyers = dict(
+        accepts=data.draw(st.lists(st.frozensets(st.integers(0, 4), max_size=3),
+                                   min_size=n_buyers, max_size=n_buyers)),
+        grade_min=np.array(data.draw(st.lists(st.integers(0, 3), min_size=n_buyers,
+                                              max_size=n_buyers)), dtype=np.int64),
+        certifications_required=data.draw(st.lists(st.sampled_from(PROFILES),
+                                                   min_size=n_buyers, max_size=n_buyers)),
+        moq=np.array(data.draw(st.lists(st.sampled_from([0.0, 300.0, 1000.0, 2500.5, 8000.0]),
+                                        min_size=n_buyers, max_size=n_buyers))))
+    fast = smallest_moq_in_reach(product, grade, certs, **buyers)
+    assert fast.dtype == np.float64 and fast.shape == (n_rows,)
+    assert fast.tolist() == _smallest_moq_reference(product, grade, certs, **buyers).tolist()
+
+
+def test_smallest_moq_in_reach_on_a_generated_instance():
+    """Larger random inputs than hypothesis draws: many keys share products."""
+    rng = np.random.default_rng(7)
+    n_rows, n_buyers, n_products = 3000, 800, 40
+    product = rng.integers(-1, n_products, n_rows)
+    grade = rng.integers(0, 4, n_rows)
+    certs = [PROFILES[i] for i in rng.integers(0, len(PROFILES), n_rows)]
+    buyers = dict(
+        accepts=[frozenset(rng.choice(n_products, rng.integers(0, 4), replace=False).tolist())
+                 for _ in range(n_buyers)],
+        grade_min=rng.integers(0, 4, n_buyers),
+        certifications_required=[PROFILES[i] for i in rng.integers(0, len(PROFILES),
+                                                                    n_buyers)],
+        moq=np.where(rng.random(n_buyers) < 0.03, 0.0, rng.uniform(100, 20000, n_buyers)))
+    fast = smallest_moq_in_reach(product, grade, certs, **buyers)
+    assert (fast > 0).sum() > n_rows // 3 and (fast == 0).sum() > n_rows // 10
+    assert fast.tolist() == _smallest_moq_reference(product, grade, certs, **buyers).tolist()
