@@ -23,7 +23,7 @@ from ._logistics import PortNetwork, default_network
 from ._parallel import check_executor, map_chunks
 from ._plan import (
     Allocation,
-    Candidate,
+    CandidateTable,
     LotRecord,
     Member,
     Plan,
@@ -400,8 +400,7 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         quantity_kg=float(lots.quantity_kg[i]), members=members(i, float(lots.quantity_kg[i])),
         hub_lat=float(lots.hub_lat[i]), hub_lon=float(lots.hub_lon[i]))
         for i in range(len(lots)))
-    candidate_records = tuple(Candidate(lots.lot_id[int(lot)], buyer_ids[int(b)], float(s))
-                              for lot, b, s in zip(c.lot, c.buyer, scores, strict=True))
+    candidate_records = CandidateTable(lots.lot_id, buyer_ids, c.lot, c.buyer, scores)
 
     allocated = np.zeros(len(p.supply))
     for i in range(len(lots)):

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, overload
+
+import numpy as np
+import numpy.typing as npt
 
 from ._files import csv_text, write_many_atomic
 from ._optional import require
 from ._weights import FEATURES
 
-__all__ = ["Allocation", "Candidate", "LotRecord", "Member", "Plan", "Summary",
+__all__ = ["Allocation", "Candidate", "CandidateTable", "LotRecord", "Member", "Plan", "Summary",
            "UnmatchedDemand", "UnmatchedSupply", "csv_files"]
 
 Table = Literal["allocations", "lots", "candidates", "unmatched_supply", "unmatched_demand",
@@ -68,6 +71,84 @@ class Candidate:
     lot_id: str
     buyer_id: str
     score: float
+
+
+class CandidateTable(Sequence[Candidate]):
+    """The candidate pairs of a plan as a read-only sequence of :class:`Candidate`, kept as
+    arrays (lot index, buyer index, score) and made into records only when read: one
+    record per pair costs seconds and gigabytes at national scale.
+
+    It compares, hashes and pickles like the tuple of records it stands for.
+
+    Examples
+    --------
+    >>> table = CandidateTable(["L1", "L2"], ["B1"], np.array([1, 0]), np.array([0, 0]),
+    ...                        np.array([0.5, 0.25]))
+    >>> table[0], len(table)
+    (Candidate(lot_id='L2', buyer_id='B1', score=0.5), 2)
+    >>> table == (Candidate("L2", "B1", 0.5), Candidate("L1", "B1", 0.25))
+    True
+    >>> table.dicts()[1]
+    {'lot_id': 'L1', 'buyer_id': 'B1', 'score': 0.25}
+    """
+
+    __slots__ = ("_buyer", "_buyer_ids", "_lot", "_lot_ids", "_score")
+
+    def __init__(self, lot_ids: Sequence[str], buyer_ids: Sequence[str],
+                 lot: npt.NDArray[np.int64], buyer: npt.NDArray[np.int64],
+                 score: npt.NDArray[np.float64]) -> None:
+        if not len(lot) == len(buyer) == len(score):
+            raise ValueError(f"CandidateTable needs as many lots, buyers and scores; got "
+                             f"{len(lot)}, {len(buyer)} and {len(score)} instead.")
+        self._lot_ids, self._buyer_ids = lot_ids, buyer_ids
+        self._lot, self._buyer, self._score = lot, buyer, score
+
+    def __len__(self) -> int:
+        return len(self._lot)
+
+    @overload
+    def __getitem__(self, index: int) -> Candidate: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Candidate, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Candidate | tuple[Candidate, ...]:
+        if isinstance(index, slice):
+            return tuple(self._records(index))
+        k = range(len(self))[index]  # IndexError and negative indices as for a tuple
+        return Candidate(self._lot_ids[int(self._lot[k])], self._buyer_ids[int(self._buyer[k])],
+                         float(self._score[k]))
+
+    def _records(self, part: slice = slice(None)) -> Iterator[Candidate]:
+        lot_ids, buyer_ids = self._lot_ids, self._buyer_ids
+        for lot, buyer, score in zip(self._lot[part].tolist(), self._buyer[part].tolist(),
+                                     self._score[part].tolist(), strict=True):
+            yield Candidate(lot_ids[lot], buyer_ids[buyer], score)
+
+    def __iter__(self) -> Iterator[Candidate]:
+        return self._records()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, CandidateTable | tuple):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (tuple(self),))
+
+    def __repr__(self) -> str:
+        return f"CandidateTable({len(self)} pairs)"
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """The pairs as plan JSON records (``lot_id``, ``buyer_id``, ``score`` rounded to
+        6 decimals), without making a record object per pair."""
+        lot_ids, buyer_ids = self._lot_ids, self._buyer_ids
+        return [{"lot_id": lot_ids[lot], "buyer_id": buyer_ids[buyer], "score": round(score, 6)}
+                for lot, buyer, score in zip(self._lot.tolist(), self._buyer.tolist(),
+                                             self._score.tolist(), strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +271,7 @@ class Plan:
 
     allocations: tuple[Allocation, ...]
     lots: tuple[LotRecord, ...]
-    candidates: tuple[Candidate, ...]
+    candidates: Sequence[Candidate]
     unmatched_supply: tuple[UnmatchedSupply, ...]
     unmatched_demand: tuple[UnmatchedDemand, ...]
     summary: Summary
@@ -202,12 +283,16 @@ class Plan:
         out = {
             "allocations": [asdict(a) for a in self.allocations],
             "lots": [asdict(lot) for lot in self.lots],
-            "candidates": [asdict(c) for c in self.candidates],
+            "candidates": [asdict(c) for c in self.candidates]
+            if not isinstance(self.candidates, CandidateTable) else [],
             "unmatched_supply": [asdict(u) for u in self.unmatched_supply],
             "unmatched_demand": [asdict(u) for u in self.unmatched_demand],
             "summary": summary,
         }
-        return {k: _round(v) for k, v in out.items()}
+        data = {k: _round(v) for k, v in out.items()}
+        if isinstance(self.candidates, CandidateTable):
+            data["candidates"] = self.candidates.dicts()  # rounded as _round would
+        return data
 
     def records(self, table: Table) -> list[dict[str, Any]]:
         """One table of the plan as a list of flat records."""

@@ -203,3 +203,37 @@ def test_random_instances_hold_every_constraint(keep, moq_share, min_shipment, c
     assert plan.summary.status in ("optimal", "infeasible")
     assert plan.summary.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
 
+
+
+def test_candidates_are_records_made_on_demand(demo, plan):
+    """The plan's candidates read, compare, pickle and serialise like the tuple of
+    records built one per pair (the simple reference)."""
+    import pickle
+    from dataclasses import asdict, replace
+
+    from matching._plan import CandidateTable, _round
+
+    c = demo.candidates
+    buyer_ids = [demo.demand.buyer_id[i] for i in demo.buyer_rows.tolist()]
+    w = np.array(matching.Weights().as_array())
+    scores = c.features @ w / w.sum()
+    reference_records = tuple(matching.Candidate(demo.lots.lot_id[int(lot)], buyer_ids[int(b)],
+                                                 float(s))
+                              for lot, b, s in zip(c.lot, c.buyer, scores, strict=True))
+    table = plan.candidates
+    assert isinstance(table, CandidateTable) and len(table) == len(reference_records) > 10
+    assert table == reference_records and tuple(table) == reference_records
+    assert hash(table) == hash(reference_records)
+    assert table[3] == reference_records[3] and table[-1] == reference_records[-1]
+    assert table[2:9:3] == reference_records[2:9:3]
+    with pytest.raises(IndexError):
+        table[len(table)]
+    assert table.dicts() == [_round(asdict(r)) for r in reference_records]
+    copy = pickle.loads(pickle.dumps(plan))
+    assert type(copy.candidates) is tuple and copy.candidates == table
+    assert copy.to_dict() == plan.to_dict()
+    as_tuple = replace(plan, candidates=reference_records)
+    assert as_tuple == plan and as_tuple.to_dict() == plan.to_dict()
+    assert plan.records("candidates")[0] == {"lot_id": table[0].lot_id,
+                                              "buyer_id": table[0].buyer_id,
+                                              "score": round(table[0].score, 6)}
