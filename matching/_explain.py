@@ -43,10 +43,32 @@ def _rejection(code: int, values: FloatArray, *, ceiling: float = np.nan,
     return "destination country or port unknown"
 
 
+def _csr(keys: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """Positions of ``keys`` grouped by key (ascending within a key) and the group starts."""
+    order = np.argsort(keys, kind="stable").astype(np.int64)
+    return order, np.r_[0, np.cumsum(np.bincount(keys, minlength=n))].astype(np.int64)
+
+
+def _weakest(keys: IntArray, used: IntArray, scores: FloatArray, n: int
+             ) -> tuple[FloatArray, IntArray]:
+    """Per key, the lowest score among the ``used`` pairs (nan when none) and the first
+    pair with that score (-1 when none)."""
+    score = np.full(n, np.nan)
+    pair = np.full(n, -1, dtype=np.int64)
+    if len(used):
+        order = np.lexsort((used, scores[used], keys[used]))
+        first = np.r_[True, np.diff(keys[used][order]) != 0]
+        chosen = used[order[first]]
+        score[keys[chosen]] = scores[chosen]
+        pair[keys[chosen]] = chosen
+    return score, pair
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What the solver did, indexed for explanations: pairs per lot and per buyer (CSR
-    over the candidate pairs), kg used per lot and served per buyer."""
+    """What the solver did, indexed for explanations once per solve: pairs per lot and per
+    buyer (CSR over the candidate pairs, and over the rejected pairs), kg used per lot and
+    served per buyer, and the weakest used pair per lot and per buyer."""
 
     flow: FloatArray
     scores: FloatArray
@@ -57,19 +79,30 @@ class Outcome:
     lot_ptr: IntArray
     by_buyer: IntArray
     buyer_ptr: IntArray
+    rejected_by_lot: IntArray
+    rejected_lot_ptr: IntArray
+    rejected_by_buyer: IntArray
+    rejected_buyer_ptr: IntArray
+    lot_weakest: FloatArray
+    lot_weakest_pair: IntArray
+    buyer_weakest: FloatArray
 
     @classmethod
     def build(cls, candidates: Candidates, flow: FloatArray, scores: FloatArray, *,
               n_lots: int, n_buyers: int, min_shipment: float = 0.0) -> Outcome:
-        by_lot = np.argsort(candidates.lot, kind="stable")
-        by_buyer = np.argsort(candidates.buyer, kind="stable")
-        lot_ptr = np.r_[0, np.cumsum(np.bincount(candidates.lot, minlength=n_lots))]
-        buyer_ptr = np.r_[0, np.cumsum(np.bincount(candidates.buyer, minlength=n_buyers))]
+        by_lot, lot_ptr = _csr(candidates.lot, n_lots)
+        by_buyer, buyer_ptr = _csr(candidates.buyer, n_buyers)
+        rejected_by_lot, rejected_lot_ptr = _csr(candidates.rejected_lot, n_lots)
+        rejected_by_buyer, rejected_buyer_ptr = _csr(candidates.rejected_buyer, n_buyers)
+        used = np.flatnonzero(flow > 0).astype(np.int64)
+        lot_weakest, lot_weakest_pair = _weakest(candidates.lot, used, scores, n_lots)
+        buyer_weakest, _ = _weakest(candidates.buyer, used, scores, n_buyers)
         return cls(flow, scores,
                    np.bincount(candidates.lot, weights=flow, minlength=n_lots).astype(float),
                    np.bincount(candidates.buyer, weights=flow, minlength=n_buyers).astype(float),
-                   min_shipment, by_lot.astype(np.int64), lot_ptr.astype(np.int64),
-                   by_buyer.astype(np.int64), buyer_ptr.astype(np.int64))
+                   min_shipment, by_lot, lot_ptr, by_buyer, buyer_ptr,
+                   rejected_by_lot, rejected_lot_ptr, rejected_by_buyer, rejected_buyer_ptr,
+                   lot_weakest, lot_weakest_pair, buyer_weakest)
 
     def of_lot(self, lot: int) -> IntArray:
         """Candidate pairs of ``lot``."""
@@ -79,11 +112,14 @@ class Outcome:
         """Candidate pairs of ``buyer``."""
         return self.by_buyer[self.buyer_ptr[buyer]:self.buyer_ptr[buyer + 1]]
 
+    def rejected_of_lot(self, lot: int) -> IntArray:
+        """Rejected pairs of ``lot`` (positions in the ``rejected_*`` arrays), ascending."""
+        return self.rejected_by_lot[self.rejected_lot_ptr[lot]:self.rejected_lot_ptr[lot + 1]]
 
-def _weakest_winner(pairs: IntArray, out: Outcome) -> float:
-    """The lowest score per kg among the used pairs of ``pairs`` (nan when none is used)."""
-    used = pairs[out.flow[pairs] > 0]
-    return float(out.scores[used].min()) if len(used) else np.nan
+    def rejected_of_buyer(self, buyer: int) -> IntArray:
+        """Rejected pairs of ``buyer`` (positions in the ``rejected_*`` arrays), ascending."""
+        return self.rejected_by_buyer[
+            self.rejected_buyer_ptr[buyer]:self.rejected_buyer_ptr[buyer + 1]]
 
 
 def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
@@ -91,7 +127,7 @@ def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
     """Why (part of) ``lot`` was not allocated."""
     mine = outcome.of_lot(lot)
     if len(mine) == 0:
-        rejected = np.flatnonzero(candidates.rejected_lot == lot)
+        rejected = outcome.rejected_of_lot(lot)
         if len(rejected) == 0:
             return "no buyer for this product"
         codes = candidates.rejected_reason[rejected]
@@ -121,7 +157,7 @@ def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
         b = int(candidates.buyer[k])
         room = float(buyers.quantity_kg[b] - outcome.served[b])
         if room <= 1e-6:
-            margin = _weakest_winner(outcome.of_buyer(b), outcome) - float(outcome.scores[k])
+            margin = float(outcome.buyer_weakest[b]) - float(outcome.scores[k])
             full.append((margin, buyer_ids[b]))
         elif outcome.served[b] <= 1e-6 and buyers.moq_kg[b] > 0:
             unserved.append(b)
@@ -169,7 +205,7 @@ def demand_reason(b: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
     mine = outcome.of_buyer(b)
     product = taxonomy.products[buyers.product[b]]
     if len(mine) == 0:
-        rejected = np.flatnonzero(candidates.rejected_buyer == b)
+        rejected = outcome.rejected_of_buyer(b)
         if len(rejected) == 0:
             return "no supply of this product"
         codes = candidates.rejected_reason[rejected]
@@ -198,10 +234,9 @@ def demand_reason(b: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
         lot = int(candidates.lot[k])
         if outcome.flow[k] > 0 or lots.quantity_kg[lot] - outcome.lot_used[lot] > 1e-6:
             continue
-        best = _weakest_winner(outcome.of_lot(lot), outcome) - float(outcome.scores[k])
+        best = float(outcome.lot_weakest[lot]) - float(outcome.scores[k])
         if np.isfinite(best):
-            winners = outcome.of_lot(lot)[outcome.flow[outcome.of_lot(lot)] > 0]
-            who = buyer_ids[int(candidates.buyer[winners[np.argmin(outcome.scores[winners])]])]
+            who = buyer_ids[int(candidates.buyer[outcome.lot_weakest_pair[lot]])]
             margins.append((best, who))
     closest = ""
     if margins:

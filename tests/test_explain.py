@@ -1,8 +1,13 @@
 """Reasons in domain words for unmatched supply and demand, on small crafted cases."""
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import matching
+from matching._candidates import Candidates
+from matching._explain import Outcome
 
 from .conftest import demand_rows, supply_rows
 
@@ -91,3 +96,54 @@ def test_explain_tells_the_unserved_part():
     assert "Unserved 9,000 kg: MOQ larger than every lot in reach" in story
     with pytest.raises(KeyError):
         plan.explain("B9")
+
+
+def _weakest_reference(pairs, flow, scores):
+    """The simple scan: lowest score among the used ``pairs`` and the first pair with it."""
+    used = pairs[flow[pairs] > 0]
+    if not len(used):
+        return np.nan, -1
+    return float(scores[used].min()), int(used[np.argmin(scores[used])])
+
+
+def same(a, b):
+    return (np.isnan(a) and np.isnan(b)) or a == b
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_outcome_indexes_match_the_simple_scans(data):
+    n_lots, n_buyers = data.draw(st.integers(1, 8)), data.draw(st.integers(1, 8))
+    all_pairs = [(lot, b) for lot in range(n_lots) for b in range(n_buyers)]
+    chosen = sorted(data.draw(st.sets(st.sampled_from(all_pairs))))
+    rejected = data.draw(st.lists(st.sampled_from(all_pairs), max_size=20))
+    n = len(chosen)
+    lot = np.array([p[0] for p in chosen], dtype=np.int64)
+    buyer = np.array([p[1] for p in chosen], dtype=np.int64)
+    flow = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.0, 5.0, 120.0]), min_size=n,
+                                       max_size=n)))
+    # Few distinct scores, so ties between used pairs are common.
+    scores = np.array(data.draw(st.lists(st.sampled_from([0.2, 0.5, 0.5, 0.9]), min_size=n,
+                                         max_size=n)))
+    empty_f, empty_i = np.zeros(n), np.zeros(n, dtype=np.int64)
+    candidates = Candidates(
+        lot=lot, buyer=buyer, features=np.zeros((n, 6)), freight_usd=empty_f,
+        transit_days=empty_f, landed_usd=empty_f, origin_port=empty_i,
+        destination_port=empty_i,
+        rejected_lot=np.array([p[0] for p in rejected], dtype=np.int64),
+        rejected_buyer=np.array([p[1] for p in rejected], dtype=np.int64),
+        rejected_reason=np.zeros(len(rejected), dtype=np.int64),
+        rejected_value=np.zeros(len(rejected)), first_leg=empty_i)
+    out = Outcome.build(candidates, flow, scores, n_lots=n_lots, n_buyers=n_buyers)
+    for i in range(n_lots):
+        assert out.of_lot(i).tolist() == np.flatnonzero(lot == i).tolist()
+        assert out.rejected_of_lot(i).tolist() == np.flatnonzero(
+            candidates.rejected_lot == i).tolist()
+        score, pair = _weakest_reference(out.of_lot(i), flow, scores)
+        assert same(out.lot_weakest[i], score) and out.lot_weakest_pair[i] == pair
+    for b in range(n_buyers):
+        assert out.of_buyer(b).tolist() == np.flatnonzero(buyer == b).tolist()
+        assert out.rejected_of_buyer(b).tolist() == np.flatnonzero(
+            candidates.rejected_buyer == b).tolist()
+        score, _ = _weakest_reference(out.of_buyer(b), flow, scores)
+        assert same(out.buyer_weakest[b], score)
