@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -86,6 +86,8 @@ class Outcome:
     lot_weakest: FloatArray
     lot_weakest_pair: IntArray
     buyer_weakest: FloatArray
+    #: Kilograms in reach per buyer, filled on first need by the explanations.
+    in_reach_kg: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, candidates: Candidates, flow: FloatArray, scores: FloatArray, *,
@@ -193,10 +195,14 @@ def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
 
 def _in_reach(b: int, lots: Lots, buyers: Buyers, candidates: Candidates,
               outcome: Outcome) -> float:
-    """Kilograms of the lots in reach of buyer ``b`` that can ship the minimum to it."""
-    caps = lots.quantity_kg[candidates.lot[outcome.of_buyer(b)]]
-    usable = np.minimum(caps, buyers.quantity_kg[b]) >= outcome.min_shipment - 1e-6
-    return float(caps[usable].sum())
+    """Kilograms of the lots in reach of buyer ``b`` that can ship the minimum to it
+    (computed once per buyer and solve: every unmatched lot of a product may ask)."""
+    kg = outcome.in_reach_kg.get(b)
+    if kg is None:
+        caps = lots.quantity_kg[candidates.lot[outcome.of_buyer(b)]]
+        usable = np.minimum(caps, buyers.quantity_kg[b]) >= outcome.min_shipment - 1e-6
+        kg = outcome.in_reach_kg[b] = float(caps[usable].sum())
+    return kg
 
 
 def demand_reason(b: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,

@@ -147,3 +147,20 @@ def test_outcome_indexes_match_the_simple_scans(data):
             candidates.rejected_buyer == b).tolist()
         score, _ = _weakest_reference(out.of_buyer(b), flow, scores)
         assert same(out.buyer_weakest[b], score)
+
+
+def test_in_reach_is_computed_once_per_buyer_and_matches_the_direct_sum():
+    from matching._explain import _in_reach
+
+    p = matching.prepare(matching.demo_supply(), matching.demo_demand())
+    c, lots, buyers = p.candidates, p.lots, p.buyers
+    n_buyers = len(buyers.quantity_kg)
+    out = Outcome.build(c, np.ones(len(c)), np.ones(len(c)), n_lots=len(lots),
+                        n_buyers=n_buyers, min_shipment=500.0)
+    for b in range(n_buyers):
+        caps = lots.quantity_kg[c.lot[c.buyer == b]]
+        direct = float(caps[np.minimum(caps, buyers.quantity_kg[b]) >= 500.0 - 1e-6].sum())
+        assert _in_reach(b, lots, buyers, c, out) == direct
+        assert out.in_reach_kg[b] == direct
+        assert _in_reach(b, lots, buyers, c, out) == direct
+    assert len(out.in_reach_kg) == n_buyers and any(out.in_reach_kg.values())
