@@ -453,8 +453,12 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
     by_buyer: dict[str, list[Allocation]] = {}
     for a in allocations:
         by_buyer.setdefault(a.buyer_id, []).append(a)
+    unmatched_of: dict[str, list[UnmatchedDemand]] = {}
+    for u in unmatched_demand:
+        unmatched_of.setdefault(u.buyer_id, []).append(u)
     stories = Stories(buyer_ids, lambda b: _story(
-        p, b, buyer_ids, by_buyer.get(buyer_ids[b], []), unmatched_demand, scores, plan_lots))
+        p, b, buyer_ids, by_buyer.get(buyer_ids[b], []), unmatched_of.get(buyer_ids[b], []),
+        scores, plan_lots, outcome))
     return Plan(tuple(allocations), lot_records, candidate_records, tuple(unmatched_supply),
                 tuple(unmatched_demand), summary, stories)
 
@@ -498,7 +502,9 @@ _FIRST_LEG_NOTE = ("", " (feeder ship from the hub)", " (domestic flight from th
 
 def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocation],
            unmatched: list[UnmatchedDemand], scores: FloatArray,
-           plan_lots: set[str]) -> tuple[str, ...]:
+           plan_lots: set[str], outcome: Outcome) -> tuple[str, ...]:
+    """The story of buyer ``b``; ``unmatched`` holds its unmatched demand records and
+    ``outcome`` indexes the pairs by buyer (a story never scans all pairs)."""
     row = int(p.buyer_rows[b])
     d = p.demand
     match_ = p.demand_products[row]
@@ -520,7 +526,7 @@ def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocati
         total = sum(a.quantity_kg for a in mine)
         lines.append(f"It gets {total:,.0f} kg from {len(mine)} lot(s):")
         leg = {p.lots.lot_id[p.candidates.lot[k]]: int(p.candidates.first_leg[k])
-               for k in np.flatnonzero(p.candidates.buyer == b).tolist()}
+               for k in outcome.of_buyer(b).tolist()}
         for a in mine:
             parts = ", ".join(f"{k} {v:.2f}" for k, v in a.score_breakdown.items())
             lines.append(f"  - {a.quantity_kg:,.0f} kg from {a.lot_id} ({len(a.members)} BUMDes) "
@@ -531,7 +537,7 @@ def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocati
     else:
         lines.append("It gets nothing.")
     c = p.candidates
-    others = np.flatnonzero(c.buyer == b)
+    others = outcome.of_buyer(b)
     unused = [k for k in others.tolist()
               if p.lots.lot_id[c.lot[k]] not in {a.lot_id for a in mine}]
     if unused:
@@ -540,7 +546,7 @@ def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocati
             f"{p.lots.lot_id[c.lot[k]]} score {scores[k]:.3f}"
             + (" (used by other buyers)" if p.lots.lot_id[c.lot[k]] in plan_lots else "")
             for k in best) + ".")
-    rejected = c.rejected_reason[c.rejected_buyer == b]
+    rejected = c.rejected_reason[outcome.rejected_of_buyer(b)]
     if len(rejected):
         counts = ", ".join(f"{int((rejected == code).sum())} on {REJECTIONS[code]}"
                            for code in sorted(set(rejected.tolist())))
