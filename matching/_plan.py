@@ -255,6 +255,10 @@ def _columns(table: str) -> list[str]:
     return names + (["members"] if kind in (Allocation, LotRecord) else [])
 
 
+#: The top-level keys of :meth:`Plan.to_dict`, in order.
+_PARTS = ("allocations", "lots", "candidates", "unmatched_supply", "unmatched_demand", "summary")
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """The result of :func:`matching.match`: every kg in is allocated or explained.
@@ -279,23 +283,22 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as plain JSON-ready data (the ``match --out`` format)."""
-        summary = asdict(self.summary)
-        out = {
-            "allocations": [asdict(a) for a in self.allocations],
-            "lots": [asdict(lot) for lot in self.lots],
-            "candidates": [asdict(c) for c in self.candidates]
-            if not isinstance(self.candidates, CandidateTable) else [],
-            "unmatched_supply": [asdict(u) for u in self.unmatched_supply],
-            "unmatched_demand": [asdict(u) for u in self.unmatched_demand],
-            "summary": summary,
-        }
-        data = {k: _round(v) for k, v in out.items()}
-        if isinstance(self.candidates, CandidateTable):
-            data["candidates"] = self.candidates.dicts()  # rounded as _round would
-        return data
+        return {name: self._part(name) for name in _PARTS}
+
+    def _part(self, name: str) -> Any:
+        """One top-level part of :meth:`to_dict`, floats rounded to 6 decimals."""
+        if name == "summary":
+            return _round(asdict(self.summary))
+        if name == "candidates" and isinstance(self.candidates, CandidateTable):
+            return self.candidates.dicts()  # rounded as _round would
+        return [_round(asdict(record)) for record in getattr(self, name)]
 
     def records(self, table: Table) -> list[dict[str, Any]]:
         """One table of the plan as a list of flat records."""
+        if table in _SUMMARY_COLUMNS:
+            return _records({"summary": self._part("summary")}, table)
+        if table in _PARTS:
+            return _records({table: self._part(table)}, table)
         return _records(self.to_dict(), table)
 
     def to_csv(self, directory: str | os.PathLike[str]) -> tuple[Path, ...]:

@@ -237,3 +237,17 @@ def test_candidates_are_records_made_on_demand(demo, plan):
     assert plan.records("candidates")[0] == {"lot_id": table[0].lot_id,
                                               "buyer_id": table[0].buyer_id,
                                               "score": round(table[0].score, 6)}
+
+
+def test_records_of_one_table_are_those_of_the_whole_plan(plan):
+    """records() builds only the table asked for; the reference flattens to_dict()."""
+    from matching._plan import TABLES, _records
+
+    data = plan.to_dict()
+    assert list(data) == ["allocations", "lots", "candidates", "unmatched_supply",
+                          "unmatched_demand", "summary"]
+    for table in TABLES:
+        assert plan.records(table) == _records(data, table), table
+        assert plan.records(table), table
+    with pytest.raises(ValueError, match="must be one of"):
+        plan.records("nothing")
