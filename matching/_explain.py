@@ -14,7 +14,10 @@ from ._consolidate import Lots
 from ._quality import GRADE_NAMES
 from ._taxonomy import Taxonomy
 
-__all__ = ["Outcome", "demand_reason", "lot_reason"]
+__all__ = ["ROUNDING_KG", "Outcome", "demand_reason", "lot_reason"]
+
+#: Less than this is solver rounding, not room: the min-cost-flow backend ships whole grams.
+ROUNDING_KG = 1e-3
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -158,7 +161,7 @@ def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
     for k in mine.tolist():
         b = int(candidates.buyer[k])
         room = float(buyers.quantity_kg[b] - outcome.served[b])
-        if room <= 1e-6:
+        if room < ROUNDING_KG:
             margin = float(outcome.buyer_weakest[b]) - float(outcome.scores[k])
             full.append((margin, buyer_ids[b]))
         elif outcome.served[b] <= 1e-6 and buyers.moq_kg[b] > 0:

@@ -17,7 +17,7 @@ from ._candidates import REJECTIONS, Buyers, Candidates, build_candidates
 from ._config import Config
 from ._consolidate import Lots, consolidate, smallest_moq_in_reach
 from ._exceptions import InputError, Problem
-from ._explain import Outcome, demand_reason, lot_reason
+from ._explain import ROUNDING_KG, Outcome, demand_reason, lot_reason
 from ._flow import flow_available
 from ._logistics import PortNetwork, default_network
 from ._parallel import check_executor, map_chunks
@@ -417,7 +417,8 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         rest = float(p.supply.quantity_kg[i] - allocated[i])
         if rest <= 1e-6 and not p.supply_issue[i]:
             continue
-        reason = p.supply_issue[i]
+        reason = p.supply_issue[i] or (
+            "less than a gram left by solver rounding" if rest < ROUNDING_KG else "")
         if not reason:
             lot = int(lot_of_row[i])
             if lot not in lot_reasons:
@@ -432,9 +433,10 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         rest = float(buyers.quantity_kg[b] - served[b])
         if rest <= 1e-6 and not p.demand_issue[row]:
             continue
-        reason = p.demand_issue[row] or demand_reason(b, lots=lots, buyers=buyers, candidates=c,
-                                                       outcome=outcome, buyer_ids=buyer_ids,
-                                                       taxonomy=tax)
+        reason = p.demand_issue[row] or (
+            "less than a gram left by solver rounding" if rest < ROUNDING_KG else
+            demand_reason(b, lots=lots, buyers=buyers, candidates=c, outcome=outcome,
+                          buyer_ids=buyer_ids, taxonomy=tax))
         unmatched_demand.append(UnmatchedDemand(buyer_ids[b], max(rest, 0.0), reason))
 
     uncovered = tuple(sorted(p.gazetteer.province[g] for g in solution.uncovered.tolist()))

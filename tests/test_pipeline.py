@@ -251,3 +251,12 @@ def test_records_of_one_table_are_those_of_the_whole_plan(plan):
         assert plan.records(table), table
     with pytest.raises(ValueError, match="must be one of"):
         plan.records("nothing")
+
+
+def test_reasons_fit_an_optimal_plan(plan):
+    """Whole-gram rounding of the flow backend never turns a full buyer into 'room left'."""
+    assert plan.summary.status == "optimal"
+    reasons = [u.reason for u in (*plan.unmatched_supply, *plan.unmatched_demand)]
+    assert not [r for r in reasons if "time limit" in r or "heuristic" in r]
+    for u in plan.unmatched_demand:
+        assert u.quantity_kg >= 1e-3 or u.reason == "less than a gram left by solver rounding"
