@@ -18,6 +18,8 @@ __all__ = ["ROUNDING_KG", "Outcome", "demand_reason", "lot_reason"]
 
 #: Less than this is solver rounding, not room: the min-cost-flow backend ships whole grams.
 ROUNDING_KG = 1e-3
+#: Smallest score margin worth naming: reasons print margins to three decimals.
+MARGIN_SHOWN = 5e-4
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -127,6 +129,13 @@ class Outcome:
             self.rejected_buyer_ptr[buyer]:self.rejected_buyer_ptr[buyer + 1]]
 
 
+def _commonest_rejection(rejected: IntArray, candidates: Candidates) -> tuple[int, IntArray]:
+    """The hard filter that rejected most of these pairs, and those pairs."""
+    codes = candidates.rejected_reason[rejected]
+    code = Counter(codes.tolist()).most_common(1)[0][0]
+    return int(code), rejected[codes == code]
+
+
 def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
                outcome: Outcome, buyer_ids: Sequence[str], taxonomy: Taxonomy) -> str:
     """Why (part of) ``lot`` was not allocated."""
@@ -135,17 +144,15 @@ def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
         rejected = outcome.rejected_of_lot(lot)
         if len(rejected) == 0:
             return "no buyer for this product"
-        codes = candidates.rejected_reason[rejected]
-        code = Counter(codes.tolist()).most_common(1)[0][0]
-        chosen = rejected[codes == code]
-        b = candidates.rejected_buyer[chosen]
+        code, chosen = _commonest_rejection(rejected, candidates)
+        rejecting = candidates.rejected_buyer[chosen]
         product = taxonomy.products[lots.product[lot]]
         return "no buyer accepts this lot: " + _rejection(
             code, candidates.rejected_value[chosen],
-            ceiling=float(np.nanmax(buyers.max_price_usd[b])) if np.any(
-                ~np.isnan(buyers.max_price_usd[b])) else np.nan,
-            grade_min=int(buyers.grade_min[b].min()),
-            required=frozenset().union(*(buyers.certifications_required[i] for i in b)),
+            ceiling=float(np.nanmax(buyers.max_price_usd[rejecting])) if np.any(
+                ~np.isnan(buyers.max_price_usd[rejecting])) else np.nan,
+            grade_min=int(buyers.grade_min[rejecting].min()),
+            required=frozenset().union(*(buyers.certifications_required[i] for i in rejecting)),
             limit=product.max_transit_days or np.inf)
     minimum = outcome.min_shipment
     usable = mine[np.minimum(lots.quantity_kg[lot], buyers.quantity_kg[candidates.buyer[mine]])
@@ -173,7 +180,7 @@ def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
             return (f"supply exceeds demand: the lot ships {_kg(outcome.lot_used[lot])} and "
                     f"every buyer in reach is full")
         margin, who = min(full)
-        if margin > 1e-9:
+        if margin >= MARGIN_SHOWN:
             return (f"outscored by other lots: every buyer in reach is full (closest: {who}, "
                     f"whose lots score {margin:.3f} more per kg)")
         return (f"every buyer in reach is full (closest: {who}, filled by lots that score as "
@@ -217,9 +224,7 @@ def demand_reason(b: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
         rejected = outcome.rejected_of_buyer(b)
         if len(rejected) == 0:
             return "no supply of this product"
-        codes = candidates.rejected_reason[rejected]
-        code = Counter(codes.tolist()).most_common(1)[0][0]
-        chosen = rejected[codes == code]
+        code, chosen = _commonest_rejection(rejected, candidates)
         return _rejection(code, candidates.rejected_value[chosen],
                           ceiling=float(buyers.max_price_usd[b]),
                           grade_min=int(buyers.grade_min[b]),
@@ -250,7 +255,7 @@ def demand_reason(b: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
     closest = ""
     if margins:
         margin, who = min(margins)
-        if margin > 1e-9:
+        if margin >= MARGIN_SHOWN:
             closest = f" (closest: {who}, {margin:.3f} more per kg)"
     if served <= 0 and moq > 0 and in_reach < moq:
         return f"MOQ larger than every lot in reach (MOQ {_kg(moq)}, in reach {_kg(in_reach)})"
