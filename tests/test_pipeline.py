@@ -46,16 +46,23 @@ def totals(plan):
     return supplied, served
 
 
-def test_every_kg_is_accounted_for(demo, plan):
+def assert_accounted(prepared, plan):
+    """Allocated plus unmatched kg equals the input, per supplier and per buyer; returns
+    the kg served per buyer."""
     supplied, served = totals(plan)
     unmatched_s = {u.supplier_id: u.quantity_kg for u in plan.unmatched_supply}
     unmatched_d = {u.buyer_id: u.quantity_kg for u in plan.unmatched_demand}
-    for i, sid in enumerate(demo.supply.supplier_id):
+    for i, sid in enumerate(prepared.supply.supplier_id):
         assert supplied[sid] + unmatched_s.get(sid, 0.0) == pytest.approx(
-            demo.supply.quantity_kg[i], abs=1e-6)
-    for i, bid in enumerate(demo.demand.buyer_id):
+            prepared.supply.quantity_kg[i], abs=1e-6)
+    for i, bid in enumerate(prepared.demand.buyer_id):
         assert served[bid] + unmatched_d.get(bid, 0.0) == pytest.approx(
-            demo.demand.quantity_kg[i], abs=1e-6)
+            prepared.demand.quantity_kg[i], abs=1e-6)
+    return served
+
+
+def test_every_kg_is_accounted_for(demo, plan):
+    assert_accounted(demo, plan)
     assert all(u.reason for u in (*plan.unmatched_supply, *plan.unmatched_demand))
 
 
@@ -169,15 +176,8 @@ def test_random_instances_hold_every_constraint(keep, moq_share, min_shipment, c
               for row, share in zip(DEMAND, moq_share, strict=True)]
     prepared = matching.prepare(supply, demand, config=config)
     plan = prepared.solve()
-    supplied, served = totals(plan)
-    unmatched_s = {u.supplier_id: u.quantity_kg for u in plan.unmatched_supply}
-    unmatched_d = {u.buyer_id: u.quantity_kg for u in plan.unmatched_demand}
-    for i, sid in enumerate(prepared.supply.supplier_id):
-        assert supplied[sid] + unmatched_s.get(sid, 0.0) == pytest.approx(
-            prepared.supply.quantity_kg[i], abs=1e-6)
+    served = assert_accounted(prepared, plan)
     for i, bid in enumerate(prepared.demand.buyer_id):
-        assert served[bid] + unmatched_d.get(bid, 0.0) == pytest.approx(
-            prepared.demand.quantity_kg[i], abs=1e-6)
         if served[bid] > 0:
             assert served[bid] >= prepared.demand.moq_kg[i] - 1e-6
     assert all(u.reason for u in (*plan.unmatched_supply, *plan.unmatched_demand))
