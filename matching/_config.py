@@ -63,6 +63,10 @@ class Config:
         takes OR-Tools when it is installed. MILP parts always go to HiGHS.
     time_limit : float, default 60
         Seconds the solver may take; the best plan found by then is returned.
+    mip_gap : float, default 1e-4
+        Relative gap between a plan and the proven bound at which the solver stops and
+        calls the plan optimal (0.01%, the usual default of MILP solvers). 0 asks for the
+        exact optimum, which can take far longer on instances with MOQs.
     strict_regions : bool, default False
         When False, a supply row whose region cannot be resolved is kept (placed by its
         province or coordinates when possible, else listed as unmatched with the reason
@@ -96,6 +100,7 @@ class Config:
     province_coverage: bool = False
     coverage_min_kg: float = 1000.0
     time_limit: float = 60.0
+    mip_gap: float = 1e-4
     strict_regions: bool = False
     solver: Solver = "auto"
     products: str | None = None
@@ -143,6 +148,11 @@ class Config:
                 raise ValueError(f"The {name!r} option must be a non-negative number; "
                                  f"got {value!r} instead.")
             object.__setattr__(self, name, float(value))
+        if isinstance(self.mip_gap, bool) or not isinstance(self.mip_gap, int | float) or \
+                not 0 <= self.mip_gap < 1:
+            raise ValueError(f"The 'mip_gap' option must be a number from 0 to below 1; got "
+                             f"{self.mip_gap!r} instead.")
+        object.__setattr__(self, "mip_gap", float(self.mip_gap))
         if self.horizon_months <= 0 or self.time_limit <= 0:
             raise ValueError("The 'horizon_months' and 'time_limit' options must be positive.")
         rates = {str(k).upper(): v for k, v in self.rates.items()}

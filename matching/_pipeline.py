@@ -361,7 +361,7 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         moq=buyers.moq_kg, min_shipment=cfg.min_shipment_kg,
         min_shipment_method=cfg.min_shipment_method, exact_max_pairs=cfg.exact_max_pairs,
         lot_group=lots.province if cfg.province_coverage else None,
-        coverage_kg=cfg.coverage_min_kg, time_limit=cfg.time_limit,
+        coverage_kg=cfg.coverage_min_kg, time_limit=cfg.time_limit, mip_gap=cfg.mip_gap,
         lp_method=_lp_method(cfg.solver), executor=executor)
     stages.next("plan")
     flow = solution.flow

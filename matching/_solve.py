@@ -14,6 +14,12 @@ province with candidates gets at least one served lot).
   allocations without needless splits). Otherwise a MILP
   (``scipy.optimize.milp``, HiGHS) with one binary per buyer with an MOQ, one per lot
   that can cover its province, and semi-continuous pair flows for minimum shipments.
+* MOQs: the LP without them relaxes the model. Its plan is repaired (buyers left
+  below their MOQ are closed and the LP re-solved until none is), which gives a
+  feasible plan and, from the first LP, a proven bound; only when the two are further
+  apart than ``mip_gap`` and the part has at most ``MOQ_MILP_MAX_PAIRS`` pairs does the
+  MILP decide (at national scale the MILP on parts of 10^5-10^6 pairs does not finish
+  in minutes, while the repair is within 0.25% of the bound; ``docs/benchmarks.md``).
 * Minimum shipments make the MILP hard at national scale, so large parts use LP
   relaxation with repair: solve with continuous flows, close the pairs that carry
   less than the minimum, re-solve, repeat. The first relaxation is a proven bound.
@@ -57,8 +63,12 @@ REPAIR_REL_GAP = 1e-4
 LINK_MAX_PAIRS = 10_000
 #: Largest upper bound HiGHS accepts on a semi-continuous variable.
 SEMI_MAX = 1e5
-#: Relative gap below which a plan counts as optimal.
-GAP_TOLERANCE = 1e-6
+#: Default relative gap at which a plan counts as optimal (HiGHS's own default).
+MIP_GAP = 1e-4
+#: Parts with more pairs keep the repaired MOQ plan instead of solving the MILP.
+MOQ_MILP_MAX_PAIRS = 20_000
+#: Gap below which a plan is optimal whatever ``mip_gap`` says (rounding of the objective).
+_EXACT_GAP = 1e-9
 #: Tasks the parts are batched into when an executor is given.
 PARALLEL_TASKS = 8
 _TINY_KG = 1e-3
@@ -120,8 +130,8 @@ def solve_assignment(
     demand: FloatArray, moq: FloatArray, min_shipment: float = 0.0,
     min_shipment_method: MinShipmentMethod = "auto", exact_max_pairs: int = EXACT_MAX_PAIRS,
     lot_group: IntArray | None = None, coverage_kg: float = 0.0,
-    time_limit: float | None = None, lp_method: LpMethod = LP_METHOD,
-    executor: Executor | None = None,
+    time_limit: float | None = None, mip_gap: float = MIP_GAP,
+    lp_method: LpMethod = LP_METHOD, executor: Executor | None = None,
 ) -> Solution:
     """Solve the assignment over candidate pairs ``(lot[k], buyer[k])`` with ``score[k]``.
 
@@ -145,6 +155,10 @@ def solve_assignment(
         ``min(capacity, coverage_kg)`` kg (at least a gram).
     time_limit : float, optional
         Seconds for the whole solve; parts share what is left.
+    mip_gap : float, default 1e-4
+        Relative gap between a plan and the proven bound at which the plan counts as
+        optimal and the search stops (0.01%, HiGHS's default). 0 asks for the exact
+        optimum, which can take far longer.
     lp_method : {"highs-ds", "highs-ipm", "highs", "ortools"}
         Method for parts that are plain LPs: a HiGHS method, or ``ortools`` for
         OR-Tools min-cost flow (the ``ortools`` extra; HiGHS if it cannot solve a part).
@@ -189,7 +203,8 @@ def solve_assignment(
     n_parts = int(pair_part.max()) + 1
     pieces = np.split(np.argsort(pair_part, kind="stable"),
                       np.cumsum(np.bincount(pair_part))[:-1])
-    options = _Options(min_shipment, min_shipment_method, exact_max_pairs, lp_method)
+    options = _Options(min_shipment, min_shipment_method, exact_max_pairs, lp_method,
+                       mip_gap)
     arrays = (score, lot, buyer, capacity, demand, moq)
     results = _solve_parts([_make_part(*arrays, pairs, group=group, coverage_kg=coverage_kg,
                                        cover_groups=no_groups) for pairs in pieces],
@@ -220,13 +235,13 @@ def solve_assignment(
     bound = max(sum(r.bound for r in results), objective)
     worst: Status = max((r.status for r in results), key=_RANK.__getitem__)
     gap = 0.0 if bound <= 0 else (bound - objective) / bound
-    if worst == "feasible" and gap <= GAP_TOLERANCE:
+    if worst == "feasible" and gap <= max(mip_gap, _EXACT_GAP):
         worst = "optimal"
     status: Status = "infeasible" if infeasible else worst
     message = {
         "optimal": "optimal plan found",
-        "feasible": f"good plan within {gap:.2%} of the best possible (minimum shipments "
-                    f"rounded from a relaxed plan)",
+        "feasible": f"good plan within {gap:.2%} of the best possible (found by repairing "
+                    f"a relaxed plan where the exact model is too large)",
         "time_limit": f"time limit reached; the best plan found is returned, within "
                       f"{gap:.2%} of the optimum",
         "infeasible": "coverage impossible: no plan serves a lot in every province with "
@@ -244,6 +259,7 @@ class _Options:
     method: MinShipmentMethod
     exact_max_pairs: int
     lp_method: LpMethod
+    mip_gap: float
 
 
 def _solve_parts(parts: list[_Part], options: _Options, deadline: float | None,
@@ -273,11 +289,23 @@ def _solve_batch_within(parts: list[_Part], *, options: _Options,
 def _solve_batch(parts: list[_Part], options: _Options,
                  deadline: float | None) -> list[_Result]:
     # Each part gets a share of the time left in proportion to its pairs, so a large part
-    # early in the order is not cut short while small parts later finish at once.
+    # early in the order is not cut short while small parts later finish at once. MOQ
+    # parts are repaired first; the time left then goes to the MILPs of the parts whose
+    # repair left a gap (a small MILP would otherwise get the share of its few pairs).
     left = sum(len(part.score) for part in parts)
     results = []
     for part in parts:
-        results.append(_solve_part(part, options, _share(deadline, len(part.score) / left)))
+        results.append(_solve_part(part, options, _share(deadline, len(part.score) / left),
+                                   refine=False))
+        left -= len(part.score)
+    todo = [k for k, part in enumerate(parts) if options.min_shipment <= 0
+            and _needs_milp(part, results[k], options.mip_gap)]
+    left = sum(len(parts[k].score) for k in todo)
+    for k in todo:
+        part = parts[k]
+        exact = _solve_milp(part, part.upper, 0.0, np.zeros(0, np.int64),
+                            _share(deadline, len(part.score) / left), options.mip_gap)
+        results[k] = _better(results[k], exact)
         left -= len(part.score)
     return results
 
@@ -326,22 +354,28 @@ def _make_part(score: FloatArray, lot: IntArray, buyer: IntArray, capacity: Floa
         n_groups=len(cover_groups))
 
 
-def _solve_part(part: _Part, options: _Options, time_limit: float | None) -> _Result:
+def _solve_part(part: _Part, options: _Options, time_limit: float | None, *,
+                refine: bool = True) -> _Result:
+    """Solve one part; ``refine=False`` leaves a repaired MOQ plan as it is (the caller
+    hands the parts that :func:`_needs_milp` to the MILP with the time left)."""
     start = time.perf_counter()
     minimum = options.min_shipment
     if minimum <= 0:
         return _solve_model(part, minimum=0.0, closed=None, time_limit=time_limit,
-                            lp_method=options.lp_method)
+                            lp_method=options.lp_method, mip_gap=options.mip_gap,
+                            refine=refine)
     if options.method == "exact":
         return _solve_model(part, minimum=minimum, closed=None, time_limit=time_limit,
-                            lp_method=options.lp_method)
-    best = _repair(part, minimum, time_limit, options.lp_method)
+                            lp_method=options.lp_method,
+                            mip_gap=options.mip_gap)
+    best = _repair(part, minimum, time_limit, options.lp_method, options.mip_gap)
     small = len(part.score) <= options.exact_max_pairs
-    if options.method == "repair" or not small or _gap(best) <= GAP_TOLERANCE:
+    if options.method == "repair" or not small or _gap(best) <= _EXACT_GAP:
         return best
     left = None if time_limit is None else max(0.05, time_limit - (time.perf_counter() - start))
     exact = _solve_model(part, minimum=minimum, closed=None, time_limit=left,
-                         lp_method=options.lp_method)
+                         lp_method=options.lp_method,
+                            mip_gap=options.mip_gap)
     if exact.status == "infeasible":
         return exact
     bound = min(best.bound, exact.bound) if exact.status in ("optimal", "time_limit") \
@@ -362,7 +396,7 @@ def _gap(res: _Result) -> float:
 
 
 def _repair(part: _Part, minimum: float, time_limit: float | None,
-            lp_method: LpMethod) -> _Result:
+            lp_method: LpMethod, mip_gap: float) -> _Result:
     """LP relaxation with repair: close pairs carrying less than ``minimum``, re-solve.
 
     The first round relaxes the minimum-shipment model (flows continuous, MOQ and
@@ -379,7 +413,7 @@ def _repair(part: _Part, minimum: float, time_limit: float | None,
     closed = part.upper < minimum
     first = _solve_model(part, minimum=0.0, closed=closed,
                          time_limit=None if time_limit is None else time_limit / 2,
-                         lp_method=lp_method, rel_gap=REPAIR_REL_GAP)
+                         lp_method=lp_method, mip_gap=max(REPAIR_REL_GAP, mip_gap))
     # Infeasible coverage is proven only by the first relaxation.
     proven: Status = "infeasible" if first.status == "infeasible" else "feasible"
     res, rounds = first, 0
@@ -428,7 +462,7 @@ def _repair(part: _Part, minimum: float, time_limit: float | None,
         if res.status == "infeasible":
             # Fixed coverage no longer fits: let the MILP re-decide buyers and lots.
             res = _solve_model(part, minimum=0.0, closed=closed, time_limit=left,
-                               lp_method=lp_method)
+                               lp_method=lp_method, mip_gap=mip_gap)
             served = np.bincount(part.buyer, weights=res.x, minlength=len(demand)) > 0
             keep = _covering(part, res.x)
 
@@ -505,36 +539,83 @@ def _covered(part: _Part, x: FloatArray) -> BoolArray:
 
 
 def _solve_model(part: _Part, *, minimum: float, closed: BoolArray | None,
-                 time_limit: float | None, lp_method: LpMethod,
-                 rel_gap: float = 1e-9) -> _Result:
-    """One solve of the part: LP when nothing is integer, else MILP. With coverage that
-    proves infeasible, cover as many groups as possible and solve for those."""
+                 time_limit: float | None, lp_method: LpMethod, mip_gap: float,
+                 refine: bool = True) -> _Result:
+    """One solve of the part: LP when nothing is integer; MOQs alone by the repaired LP,
+    then (with ``refine``) the MILP when :func:`_needs_milp`; else the MILP.
+    With coverage that proves infeasible, cover as many groups as possible and solve
+    for those."""
     upper = part.upper if closed is None else np.where(closed, 0.0, part.upper)
     with_moq = np.flatnonzero(part.moq > 0)
     if len(with_moq) == 0 and minimum <= 0 and part.n_groups == 0:
         return _solve_lp(part, upper, time_limit, lp_method)
     start = time.perf_counter()
     if minimum <= 0 and part.n_groups == 0:
-        # The LP without MOQs relaxes the model: when its plan meets every MOQ, it is optimal.
-        relaxed = _solve_lp(part, upper, time_limit, lp_method)
-        if relaxed.status == "optimal" and _feasible(part, relaxed.x):
-            return relaxed
-    res = _solve_milp(part, upper, minimum, np.arange(part.n_groups), time_limit, rel_gap)
+        repaired = _repair_moq(part, upper, time_limit, lp_method)
+        if not refine or not _needs_milp(part, repaired, mip_gap):
+            return repaired
+        left = None if time_limit is None else max(0.05,
+                                                   time_limit - (time.perf_counter() - start))
+        return _better(repaired, _solve_milp(part, upper, 0.0, np.zeros(0, np.int64), left,
+                                             mip_gap))
+    res = _solve_milp(part, upper, minimum, np.arange(part.n_groups), time_limit, mip_gap)
     if res.status != "infeasible":
         return res
     # Coverage is impossible: find the largest set of groups that can be covered.
     left = None if time_limit is None else max(0.05, time_limit - (time.perf_counter() - start))
-    reachable = _solve_milp(part, upper, minimum, np.arange(part.n_groups), left,
+    reachable = _solve_milp(part, upper, minimum, np.arange(part.n_groups), left, mip_gap,
                             max_coverage=True)
     if reachable.status not in ("optimal", "time_limit"):
         required = np.zeros(0, np.int64)
     else:
         required = np.flatnonzero(reachable.covered)
     left = None if time_limit is None else max(0.05, time_limit - (time.perf_counter() - start))
-    res = _solve_milp(part, upper, minimum, required, left, rel_gap)
+    res = _solve_milp(part, upper, minimum, required, left, mip_gap)
     status: Status = "infeasible" if reachable.status == "optimal" else "time_limit"
     return _Result(res.x, res.objective, res.bound, status if res.status != "failed"
                    else "failed", res.covered)
+
+
+def _repair_moq(part: _Part, upper: FloatArray, time_limit: float | None,
+                lp_method: LpMethod) -> _Result:
+    """MOQs by repair: solve the LP without them (a proven bound), close every buyer it
+    leaves below its MOQ, re-solve, until no buyer is short. Status ``optimal`` when the
+    first LP already meets every MOQ, else ``feasible`` (``time_limit`` or ``failed``
+    when an LP gives up: nothing is allocated then, which is feasible)."""
+    start = time.perf_counter()
+    first = _solve_lp(part, upper, time_limit, lp_method)
+    res = first
+    while res.status == "optimal":
+        got = np.bincount(part.buyer, weights=res.x, minlength=len(part.demand))
+        short = (part.moq > 0) & (got > 0) & (got < part.moq - 1e-6)
+        if not short.any():
+            status: Status = "optimal" if res is first else "feasible"
+            return _Result(res.x, res.objective, first.objective, status, res.covered)
+        upper = np.where(short[part.buyer], 0.0, upper)
+        left = None if time_limit is None else time_limit - (time.perf_counter() - start)
+        if left is not None and left <= 0:
+            res = replace(res, status="time_limit")
+            break
+        res = _solve_lp(part, upper, left, lp_method)
+    n = len(part.score)
+    return _Result(np.zeros(n), 0.0, max(first.bound, first.objective), res.status,
+                   np.zeros(part.n_groups, bool))
+
+
+def _needs_milp(part: _Part, repaired: _Result, mip_gap: float) -> bool:
+    """Whether the MILP should try to close the gap a repaired MOQ plan left."""
+    return repaired.status == "feasible" and _gap(repaired) > max(mip_gap, _EXACT_GAP) and \
+        len(part.score) <= MOQ_MILP_MAX_PAIRS and part.n_groups == 0
+
+
+def _better(repaired: _Result, exact: _Result) -> _Result:
+    """The better plan of the repaired LP and the MILP, with the tighter proven bound."""
+    if exact.status in ("failed", "infeasible"):
+        return repaired
+    bound = min(repaired.bound, exact.bound)
+    best = exact if exact.objective >= repaired.objective else repaired
+    status: Status = exact.status if exact.status == "time_limit" else "optimal"
+    return _Result(best.x, best.objective, max(bound, best.objective), status, best.covered)
 
 
 def _highs(lp_method: LpMethod) -> LpMethod:
@@ -574,7 +655,7 @@ def _incidence(part: _Part) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
 
 
 def _solve_milp(part: _Part, upper: FloatArray, minimum: float, required: IntArray,
-                time_limit: float | None, rel_gap: float = 1e-9, *,
+                time_limit: float | None, rel_gap: float, *,
                 max_coverage: bool = False) -> _Result:
     """Variables: pair flows x (n), a binary per buyer with an MOQ (m), a binary per lot
     that may cover its group (q) and, when maximising coverage, a covered flag per

@@ -186,6 +186,7 @@ def test_bad_options_files_exit_2(tmp_path, capsys):
     demand.write_text(csv_text(DEMAND))
     for content, expected in [("[" * 50_000 + "]" * 50_000, "not valid JSON: nested too deeply"),
                               ('{"time_limit": -1}', "'time_limit' option must be"),
+                              ('{"mip_gap": 1.5}', "'mip_gap' option must be a number from 0"),
                               ('{"strict_regions": "yes"}', "'strict_regions' option must be")]:
         config = tmp_path / "c.json"
         config.write_text(content)

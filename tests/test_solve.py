@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from matching import _solve
 from matching._solve import solve_assignment
 
 
@@ -97,12 +98,35 @@ def check_feasible(sol, lot, buyer, capacity, demand, moq, min_shipment=0.0):
 @given(instances())
 def test_objective_equals_full_model(instance):
     score, lot, buyer, capacity, demand, moq = instance
-    sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq)
+    sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq,
+                           mip_gap=0.0)
     assert sol.status == "optimal"
     check_feasible(sol, lot, buyer, capacity, demand, moq)
     expected = reference(score, lot, buyer, capacity, demand, moq)
     assert sol.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
     assert sol.objective == pytest.approx(float(score @ sol.flow), rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.sampled_from([1e-4, 0.05]), st.booleans())
+def test_optimal_means_within_the_mip_gap(instance, mip_gap, repair_only):
+    # With repair_only every part keeps the repaired LP plan (as parts above
+    # MOQ_MILP_MAX_PAIRS do at national scale): feasible, bound proven, optimal only
+    # when within the gap.
+    score, lot, buyer, capacity, demand, moq = instance
+    with pytest.MonkeyPatch.context() as patch:
+        if repair_only:
+            patch.setattr(_solve, "MOQ_MILP_MAX_PAIRS", 0)
+        sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq,
+                               mip_gap=mip_gap)
+    check_feasible(sol, lot, buyer, capacity, demand, moq)
+    expected = reference(score, lot, buyer, capacity, demand, moq)
+    assert sol.objective <= expected + 1e-6
+    assert sol.bound >= expected - 1e-6 * max(1.0, expected)
+    assert sol.status in ("optimal", "feasible")
+    assert (sol.status == "optimal") == (sol.gap <= mip_gap)
+    if sol.status == "optimal":
+        assert sol.objective >= expected * (1 - mip_gap) - 1e-6
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -111,7 +135,7 @@ def test_objective_equals_full_model(instance):
 def test_minimum_shipment_equals_full_model(instance, min_shipment, method):
     score, lot, buyer, capacity, demand, moq = instance
     sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq,
-                           min_shipment=min_shipment, min_shipment_method=method)
+                           min_shipment=min_shipment, min_shipment_method=method, mip_gap=0.0)
     assert sol.status == "optimal"
     check_feasible(sol, lot, buyer, capacity, demand, moq, min_shipment)
     expected = reference(score, lot, buyer, capacity, demand, moq, min_shipment)
@@ -148,7 +172,7 @@ def test_coverage_equals_full_model(instance, data, min_shipment):
     coverage_kg = 1000.0
     sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq,
                            min_shipment=min_shipment, min_shipment_method="exact",
-                           lot_group=group, coverage_kg=coverage_kg)
+                           lot_group=group, coverage_kg=coverage_kg, mip_gap=0.0)
     check_feasible(sol, lot, buyer, capacity, demand, moq, min_shipment)
     wanted = set(group[lot].tolist())
     covered = covered_groups(sol.flow, lot, capacity, group, coverage_kg)
