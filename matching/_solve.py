@@ -294,17 +294,21 @@ def _solve_batch(parts: list[_Part], options: _Options,
     # repair left a gap (a small MILP would otherwise get the share of its few pairs).
     left = sum(len(part.score) for part in parts)
     results = []
-    for part in parts:
-        results.append(_solve_part(part, options, _share(deadline, len(part.score) / left),
-                                   refine=False))
+    for n, part in enumerate(parts):
+        fraction = max(len(part.score) / left, 1 / (len(parts) - n))
+        results.append(_solve_part(part, options, _share(deadline, fraction), refine=False))
         left -= len(part.score)
-    todo = [k for k, part in enumerate(parts) if options.min_shipment <= 0
-            and _needs_milp(part, results[k], options.mip_gap)]
+    # Smallest first, each with at least an equal share of the time left: small MILPs
+    # finish early and leave their time to the large ones.
+    todo = sorted((k for k, part in enumerate(parts) if options.min_shipment <= 0
+                   and _needs_milp(part, results[k], options.mip_gap)),
+                  key=lambda k: len(parts[k].score))
     left = sum(len(parts[k].score) for k in todo)
-    for k in todo:
+    for n, k in enumerate(todo):
         part = parts[k]
+        fraction = max(len(part.score) / left, 1 / (len(todo) - n))
         exact = _solve_milp(part, part.upper, 0.0, np.zeros(0, np.int64),
-                            _share(deadline, len(part.score) / left), options.mip_gap)
+                            _share(deadline, fraction), options.mip_gap)
         results[k] = _better(results[k], exact)
         left -= len(part.score)
     return results
@@ -580,25 +584,27 @@ def _repair_moq(part: _Part, upper: FloatArray, time_limit: float | None,
                 lp_method: LpMethod) -> _Result:
     """MOQs by repair: solve the LP without them (a proven bound), close every buyer it
     leaves below its MOQ, re-solve, until no buyer is short. Status ``optimal`` when the
-    first LP already meets every MOQ, else ``feasible`` (``time_limit`` or ``failed``
-    when an LP gives up: nothing is allocated then, which is feasible)."""
+    first LP already meets every MOQ, else ``feasible``; ``time_limit`` or ``failed``
+    when an LP gives up or time runs out, with the last plan less its short buyers."""
     start = time.perf_counter()
     first = _solve_lp(part, upper, time_limit, lp_method)
-    res = first
+    res, best = first, np.zeros(len(part.score))
     while res.status == "optimal":
         got = np.bincount(part.buyer, weights=res.x, minlength=len(part.demand))
         short = (part.moq > 0) & (got > 0) & (got < part.moq - 1e-6)
         if not short.any():
             status: Status = "optimal" if res is first else "feasible"
             return _Result(res.x, res.objective, first.objective, status, res.covered)
+        # Without the short buyers' flows the plan is feasible: the fallback on a time out.
+        best = np.where(short[part.buyer], 0.0, res.x)
         upper = np.where(short[part.buyer], 0.0, upper)
         left = None if time_limit is None else time_limit - (time.perf_counter() - start)
         if left is not None and left <= 0:
             res = replace(res, status="time_limit")
             break
         res = _solve_lp(part, upper, left, lp_method)
-    n = len(part.score)
-    return _Result(np.zeros(n), 0.0, max(first.bound, first.objective), res.status,
+    value = float(part.score @ best)
+    return _Result(best, value, max(first.bound, first.objective, value), res.status,
                    np.zeros(part.n_groups, bool))
 
 
