@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ._config import Config
@@ -101,11 +102,12 @@ def _options(path: Path | None, kind: type[Weights] | type[Config]) -> Weights |
                          ) from None
 
 
-def _write(args: argparse.Namespace, plan: Plan, text: str) -> None:
-    """Every output file or none: all are prepared, then written and renamed together."""
-    files: list[tuple[Path, str]] = []
+def _write(args: argparse.Namespace, plan: Plan) -> None:
+    """Every output file or none: all are prepared, then written and renamed together
+    (the plan JSON as it is made, a chunk at a time)."""
+    files: list[tuple[Path, str | Iterable[str]]] = []
     if args.out is not None:
-        files.append((args.out, text + "\n"))
+        files.append((args.out, itertools.chain(plan.json_chunks(), ["\n"])))
     if args.report is not None:
         files.append((args.report, report_html(plan)))
     try:
@@ -165,12 +167,11 @@ def _run(args: argparse.Namespace) -> int:
         assert config is None or isinstance(config, Config)
         plan = match(args.supply, args.demand, weights=weights, config=config,
                      progress=progress)
-    text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
-    _write(args, plan, text)
+    _write(args, plan)
     if args.command == "demo" or args.out is not None:
         print(format_plan(plan))
     else:
-        print(text)
+        sys.stdout.writelines(itertools.chain(plan.json_chunks(), ["\n"]))
     return 0
 
 

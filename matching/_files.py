@@ -38,10 +38,12 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     write_many_atomic([(path, text)])
 
 
-def write_many_atomic(files: Iterable[tuple[str | os.PathLike[str], str]]) -> None:
+def write_many_atomic(files: Iterable[tuple[str | os.PathLike[str], str | Iterable[str]]]
+                      ) -> None:
     """Write several ``(path, text)`` files: every temporary file is written and flushed
     first, then all are renamed into place, so a failure while writing leaves every
-    target untouched.
+    target untouched. A text may be given as an iterable of pieces, written as they come
+    (a large file is then never held in memory whole).
 
     Raises
     ------
@@ -61,7 +63,11 @@ def write_many_atomic(files: Iterable[tuple[str | os.PathLike[str], str]]) -> No
                 raise OSError(exc.errno, exc.strerror, str(target)) from None
             pending.append((tmp, target))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+                if isinstance(text, str):
+                    handle.write(text)
+                else:
+                    for piece in text:
+                        handle.write(piece)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, _mode(target))
