@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ._consolidate import Lots
-from ._logistics import FreightRates, PortNetwork, hub_islands, plan_routes
+from ._logistics import FreightRates, PortNetwork, cheapest_routes, hub_islands
 from ._taxonomy import Taxonomy
 from ._weights import FEATURES
 
-__all__ = ["REJECTIONS", "Buyers", "Candidates", "build_candidates"]
+__all__ = ["REJECTIONS", "Buyers", "Candidates", "Rejections", "build_candidates"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -29,6 +30,9 @@ MARKET_CERTS = frozenset({"HALAL", "ORGANIC", "FAIRTRADE", "RAINFOREST", "KOSHER
                           "USDAORGANIC", "JAS"})
 SUBSTITUTE_FIT = 0.8
 LOGISTICS_SCALE_USD = 2.0
+#: Lot-buyer pairs checked per step of :func:`build_candidates`: bounds its work arrays
+#: (tens of MB) whatever the number of pairs.
+BLOCK_PAIRS = 1 << 19
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +51,82 @@ class Buyers:
 
 
 @dataclass(frozen=True, slots=True)
+class Rejections:
+    """The pairs of matching products that a hard filter rejected, summarised per lot and
+    per buyer for the explanations instead of kept pair by pair (a national instance has
+    millions of them). Reasons are indexes in :data:`REJECTIONS`.
+
+    ``lot_count[i, r]`` counts the pairs of lot ``i`` rejected for reason ``r`` and
+    ``lot_first[i, r]`` is the buyer of the first of them in (lot, buyer) order (-1 when
+    none); ``buyer_count`` and ``buyer_first`` (a lot) are the same per buyer. Over the
+    pairs of one lot rejected for one reason: the lowest minimum grade of the buyers
+    (``grade``), the certifications they require (``certification``, bit masks over
+    ``certifications``), the fastest transit (``transit``), the lowest landed cost and the
+    highest price ceiling (``price``). Over the pairs of one buyer: the best lot grade,
+    the fastest transit and the lowest landed cost, for the same reasons.
+    """
+
+    lot_count: IntArray
+    lot_first: IntArray
+    lot_grade_min: IntArray
+    lot_certifications: npt.NDArray[np.uint64]
+    lot_fastest_days: FloatArray
+    lot_lowest_landed_usd: FloatArray
+    lot_highest_ceiling_usd: FloatArray
+    buyer_count: IntArray
+    buyer_first: IntArray
+    buyer_best_grade: IntArray
+    buyer_fastest_days: FloatArray
+    buyer_lowest_landed_usd: FloatArray
+    certifications: tuple[str, ...]
+
+    @classmethod
+    def empty(cls, n_lots: int, n_buyers: int, certifications: tuple[str, ...] = ()
+              ) -> Rejections:
+        """No rejected pair yet."""
+        k, words = len(REJECTIONS), max(1, -(-len(certifications) // 64))
+        return cls(
+            lot_count=np.zeros((n_lots, k), dtype=np.int64),
+            lot_first=np.full((n_lots, k), -1, dtype=np.int64),
+            lot_grade_min=np.zeros(n_lots, dtype=np.int64),
+            lot_certifications=np.zeros((n_lots, words), dtype=np.uint64),
+            lot_fastest_days=np.full(n_lots, np.inf),
+            lot_lowest_landed_usd=np.full(n_lots, np.inf),
+            lot_highest_ceiling_usd=np.full(n_lots, np.nan),
+            buyer_count=np.zeros((n_buyers, k), dtype=np.int64),
+            buyer_first=np.full((n_buyers, k), -1, dtype=np.int64),
+            buyer_best_grade=np.full(n_buyers, -1, dtype=np.int64),
+            buyer_fastest_days=np.full(n_buyers, np.inf),
+            buyer_lowest_landed_usd=np.full(n_buyers, np.inf), certifications=certifications)
+
+    def commonest_of_lot(self, lot: int) -> int:
+        """The reason that rejected most pairs of ``lot`` (on a tie, the one that rejected
+        the earliest pair), or -1 when none was rejected."""
+        return _commonest(self.lot_count[lot], self.lot_first[lot])
+
+    def commonest_of_buyer(self, buyer: int) -> int:
+        """The reason that rejected most pairs of ``buyer``, as for a lot."""
+        return _commonest(self.buyer_count[buyer], self.buyer_first[buyer])
+
+    def required_of_lot(self, lot: int) -> frozenset[str]:
+        """Certifications required by the buyers that reject ``lot`` on certification."""
+        words = self.lot_certifications[lot]
+        return frozenset(c for i, c in enumerate(self.certifications)
+                         if int(words[i // 64]) >> (i % 64) & 1)
+
+
+def _commonest(count: IntArray, first: IntArray) -> int:
+    if not count.any():
+        return -1
+    tied = np.flatnonzero(count == count.max())
+    return int(tied[np.argmin(first[tied])])
+
+
+@dataclass(frozen=True, slots=True)
 class Candidates:
     """Feasible pairs sorted by (lot, buyer), with features in :data:`FEATURES` order, and
-    the pairs of matching products that a hard filter rejected (for explanations)."""
+    a summary of the pairs of matching products that a hard filter rejected (for
+    explanations)."""
 
     lot: IntArray
     buyer: IntArray
@@ -59,45 +136,59 @@ class Candidates:
     landed_usd: FloatArray
     origin_port: IntArray
     destination_port: IntArray
-    rejected_lot: IntArray
-    rejected_buyer: IntArray
-    rejected_reason: IntArray
-    rejected_value: FloatArray
+    rejections: Rejections
     first_leg: IntArray  # how the hub reaches the export port: index in FIRST_LEGS
 
     def __len__(self) -> int:
         return len(self.lot)
 
 
-def _pairs(lots: Lots, buyers: Buyers, taxonomy: Taxonomy) -> tuple[IntArray, IntArray,
-                                                                    FloatArray]:
-    lots_of: dict[int, IntArray] = {}
-    for p in np.unique(lots.product).tolist():
-        lots_of[p] = np.flatnonzero(lots.product == p)
-    lot_parts, buyer_parts, fit_parts = [], [], []
-    for p in np.unique(buyers.product[buyers.product >= 0]).tolist():
-        bs = np.flatnonzero(buyers.product == p)
+@dataclass(frozen=True, slots=True)
+class _Product:
+    """The lots of one product (ascending) and the buyers that accept it (ascending; a
+    buyer listed twice keeps the order in which its products and substitutes come), with
+    whether as a substitute and the buyers' port for the product's transport class."""
+
+    lots: IntArray
+    buyers: IntArray
+    substitute: npt.NDArray[np.bool_]
+    destination: IntArray
+    max_days: float
+
+
+def _products(lots: Lots, buyers: Buyers, taxonomy: Taxonomy) -> list[_Product]:
+    order = np.argsort(buyers.product, kind="stable")
+    keys = buyers.product[order]
+    parts: dict[int, list[tuple[IntArray, bool]]] = {}
+    lot_products = set(np.unique(lots.product).tolist())
+    for p in np.unique(keys[keys >= 0]).tolist():
+        bs = order[np.searchsorted(keys, p):np.searchsorted(keys, p, side="right")]
         product = taxonomy.products[p]
-        accepted = [(p, 1.0)] + [(taxonomy.position(s), SUBSTITUTE_FIT)
-                                 for s in product.substitutes if s in taxonomy]
-        for q, fit in accepted:
-            ls = lots_of.get(q)
-            if ls is None:
-                continue
-            lot_parts.append(np.repeat(ls, len(bs)))
-            buyer_parts.append(np.tile(bs, len(ls)))
-            fit_parts.append(np.full(len(ls) * len(bs), fit))
-    if not lot_parts:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
-    lots_, buyers_ = np.concatenate(lot_parts), np.concatenate(buyer_parts)
-    fits = np.concatenate(fit_parts)
-    order = np.lexsort((buyers_, lots_))
-    return lots_[order], buyers_[order], fits[order]
+        accepted = [(p, False)] + [(taxonomy.position(s), True)
+                                   for s in product.substitutes if s in taxonomy]
+        for q, substitute in accepted:
+            if q in lot_products:
+                parts.setdefault(q, []).append((bs, substitute))
+    lot_order = np.argsort(lots.product, kind="stable")
+    lot_keys = lots.product[lot_order]
+    out = []
+    for q in sorted(parts):
+        bs = np.concatenate([b for b, _ in parts[q]])
+        sub = np.concatenate([np.full(len(b), s) for b, s in parts[q]])
+        first = np.argsort(bs, kind="stable")
+        bs = bs[first].astype(np.int64)
+        product = taxonomy.products[q]
+        port = buyers.destination_air if product.transport_class == "air" else \
+            buyers.destination_sea
+        out.append(_Product(
+            np.sort(lot_order[np.searchsorted(lot_keys, q):
+                              np.searchsorted(lot_keys, q, side="right")]).astype(np.int64),
+            bs, sub[first], port[bs], float(product.max_transit_days or np.inf)))
+    return out
 
 
 def _cert_masks(have: Sequence[frozenset[str]], need: Sequence[frozenset[str]]
-                ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], int]:
+                ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64], tuple[str, ...]]:
     vocabulary = sorted(set().union(*have, *need))
     bit = {c: i for i, c in enumerate(vocabulary)}
     words = max(1, -(-len(vocabulary) // 64))
@@ -109,61 +200,220 @@ def _cert_masks(have: Sequence[frozenset[str]], need: Sequence[frozenset[str]]
                 out[i, bit[c] // 64] |= np.uint64(1) << np.uint64(bit[c] % 64)
         return out
 
-    return masks(have), masks(need), words
+    return masks(have), masks(need), tuple(vocabulary)
+
+
+@dataclass(frozen=True, slots=True)
+class _RouteTable:
+    """The route of every (hub, destination column) the pairs need: hubs are the lots'
+    distinct (place, island, transport class, transit limit); the last column stands for
+    an unknown destination (infinite cost, no port)."""
+
+    hub: IntArray  # per lot
+    column: IntArray  # per port, -1 when no buyer goes there
+    unknown: int
+    cost: FloatArray
+    days: FloatArray
+    origin: npt.NDArray[np.int16]
+    first: npt.NDArray[np.int8]
+
+
+def _route_table(lots: Lots, buyers: Buyers, blocks: list[_Product], *, transport: list[str],
+                 max_days: FloatArray, network: PortNetwork, rates: FreightRates
+                 ) -> _RouteTable:
+    island = hub_islands(lots.hub_lat, lots.hub_lon, lots.regency)
+    index: dict[tuple[float, float, str, str, float], int] = {}
+    hub = np.array([index.setdefault(key, len(index)) for key in zip(
+        lots.hub_lat.tolist(), lots.hub_lon.tolist(), island, transport, max_days.tolist(),
+        strict=True)], dtype=np.int64)
+    keys = list(index)
+    key_lat, key_lon = np.array([k[0] for k in keys]), np.array([k[1] for k in keys])
+    key_island = [k[2] for k in keys]
+    key_transport = np.array([k[3] for k in keys], dtype=object)
+    key_days = np.array([k[4] for k in keys])
+    ports = np.unique(np.r_[buyers.destination_sea, buyers.destination_air])
+    ports = ports[ports >= 0]
+    column = np.full(len(network.name), -1, dtype=np.int64)
+    column[ports] = np.arange(len(ports))
+    needed = np.zeros((len(keys), len(ports) + 1), dtype=bool)
+    for b in blocks:
+        needed[np.ix_(np.unique(hub[b.lots]),
+                      column[np.unique(b.destination[b.destination >= 0])])] = True
+    shape = needed.shape
+    cost, days = np.full(shape, np.inf), np.full(shape, np.inf)
+    origin, first = np.full(shape, -1, dtype=np.int16), np.zeros(shape, dtype=np.int8)
+    combo = np.flatnonzero(needed)
+    k, c = np.divmod(combo, shape[1])
+    for air in (False, True):
+        sel = (key_transport[k] == "air") == air
+        if not sel.any():
+            continue
+        routes = cheapest_routes(network, rates, air=air, hub_lat=key_lat, hub_lon=key_lon,
+                                 hub_island=key_island, transport=key_transport,
+                                 max_days=key_days, hub=k[sel], destination=ports[c[sel]])
+        cost.flat[combo[sel]] = routes.cost_usd_per_kg
+        days.flat[combo[sel]] = routes.transit_days
+        origin.flat[combo[sel]] = routes.origin_port
+        first.flat[combo[sel]] = routes.first_leg
+    return _RouteTable(hub, column, len(ports), cost, days, origin, first)
+
+
+@dataclass(slots=True)
+class _Found:
+    """What the blocks found: feasible pairs in parts (each lot's pairs in one part, by
+    buyer), and the rejections summarised as they come."""
+
+    rejections: Rejections
+    parts: dict[str, list[npt.NDArray[Any]]]
+
+
+def _new_found(n_lots: int, n_buyers: int, vocabulary: tuple[str, ...]) -> _Found:
+    rejections = Rejections.empty(n_lots, n_buyers, vocabulary)
+    rejections.buyer_first[:] = n_lots  # after every lot until a block finds one
+    return _Found(rejections, {name: [] for name in _PART_FIELDS})
+
+
+_PART_FIELDS = ("lot", "buyer", "substitute", "freight", "days", "landed", "origin",
+                "destination", "first")
+_GRADE, _CERTIFICATION, _TRANSIT, _PRICE = (REJECTIONS.index(r) for r in
+                                            ("grade", "certification", "transit", "price"))
+
+
+def _check_block(ls: IntArray, product: _Product, *, lots: Lots, buyers: Buyers,
+                 table: _RouteTable, have: npt.NDArray[np.uint64],
+                 need: npt.NDArray[np.uint64], found: _Found) -> None:
+    """The hard filters on every pair of the lots ``ls`` (one product) and the buyers that
+    accept it, as a (lot, buyer) matrix; keeps the feasible pairs and summarises the
+    rejected ones."""
+    bs, dest = product.buyers, product.destination
+    cell = table.hub[ls][:, None] * table.cost.shape[1] + \
+        np.where(dest >= 0, table.column[dest], table.unknown)[None, :]
+    freight, days = np.take(table.cost, cell), np.take(table.days, cell)
+    price = lots.price_usd[ls][:, None]
+    landed = np.where(np.isnan(price), freight, price + freight)
+    ceiling = buyers.max_price_usd[bs]
+    grade = lots.grade[ls]
+    certs_ok = np.ones(cell.shape, dtype=bool)
+    for w in range(have.shape[1]):
+        certs_ok &= (need[bs, w][None, :] & ~have[ls, w][:, None]) == 0
+    checks = [(dest >= 0)[None, :], grade[:, None] >= buyers.grade_min[bs][None, :], certs_ok,
+              days <= product.max_days, np.isnan(ceiling)[None, :] |
+              (landed <= ceiling[None, :] + 1e-9)]
+    reason = np.full(cell.shape, -1, dtype=np.int8)
+    for code, ok in reversed(list(enumerate(checks))):
+        reason = np.where(ok, reason, np.int8(code))
+    feasible = np.flatnonzero(reason < 0)
+    rows, cols = np.divmod(feasible, len(bs))
+    cells = cell.ravel()[feasible]
+    for name, values in zip(_PART_FIELDS, (
+            ls[rows], bs[cols], product.substitute[cols], freight.ravel()[feasible],
+            days.ravel()[feasible], landed.ravel()[feasible], np.take(table.origin, cells),
+            dest[cols], np.take(table.first, cells)), strict=True):
+        found.parts[name].append(values)
+    if len(feasible) < reason.size:
+        _summarise(reason, ls, product, grade=grade, days=days, landed=landed,
+                   ceiling=ceiling, buyers=buyers, need=need, r=found.rejections)
+
+
+def _summarise(reason: npt.NDArray[np.int8], ls: IntArray, product: _Product, *,
+               grade: IntArray, days: FloatArray, landed: FloatArray, ceiling: FloatArray,
+               buyers: Buyers, need: npt.NDArray[np.uint64], r: Rejections) -> None:
+    """Fold one block's rejected pairs into the per-lot and per-buyer summaries."""
+    bs = product.buyers
+    for code in range(len(REJECTIONS)):
+        m = reason == code
+        per_buyer = np.count_nonzero(m, axis=0)
+        if not per_buyer.any():
+            continue
+        per_lot = np.count_nonzero(m, axis=1)
+        r.lot_count[ls, code] = per_lot
+        rows, cols = per_lot > 0, per_buyer > 0
+        lot_rows, buyer_cols = ls[rows], bs[cols]
+        r.lot_first[lot_rows, code] = bs[np.argmax(m[rows], axis=1)]
+        np.add.at(r.buyer_count[:, code], bs, per_buyer)
+        np.minimum.at(r.buyer_first[:, code], buyer_cols, ls[np.argmax(m[:, cols], axis=0)])
+        if code == _GRADE:
+            r.lot_grade_min[lot_rows] = np.where(m, buyers.grade_min[bs][None, :],
+                                                 np.iinfo(np.int64).max).min(axis=1)[rows]
+            np.maximum.at(r.buyer_best_grade, buyer_cols,
+                          np.where(m, grade[:, None], -1).max(axis=0)[cols])
+        elif code == _CERTIFICATION:
+            for w in range(need.shape[1]):
+                r.lot_certifications[lot_rows, w] = np.bitwise_or.reduce(
+                    np.where(m, need[bs, w][None, :], np.uint64(0)), axis=1)[rows]
+        elif code == _TRANSIT:
+            fastest = np.where(m, days, np.inf)
+            r.lot_fastest_days[lot_rows] = fastest.min(axis=1)[rows]
+            np.minimum.at(r.buyer_fastest_days, buyer_cols, fastest.min(axis=0)[cols])
+        elif code == _PRICE:
+            lowest = np.where(m, landed, np.inf)
+            r.lot_lowest_landed_usd[lot_rows] = lowest.min(axis=1)[rows]
+            r.lot_highest_ceiling_usd[lot_rows] = np.fmax.reduce(
+                np.where(m, ceiling[None, :], np.nan), axis=1)[rows]
+            np.minimum.at(r.buyer_lowest_landed_usd, buyer_cols, lowest.min(axis=0)[cols])
+
+
+def _assemble(parts: dict[str, list[npt.NDArray[Any]]], n_lots: int
+              ) -> dict[str, npt.NDArray[Any]]:
+    """The parts' pairs in (lot, buyer) order: each lot's pairs are in one part, by buyer,
+    so a pair goes to its lot's start plus its rank within the lot (no sort)."""
+    lot = np.concatenate(parts["lot"]) if parts["lot"] else np.zeros(0, dtype=np.int64)
+    n = len(lot)
+    start = np.r_[0, np.cumsum(np.bincount(lot, minlength=n_lots))[:-1]]
+    runs = np.flatnonzero(np.r_[True, lot[1:] != lot[:-1]]) if n else np.zeros(0, np.int64)
+    rank = np.arange(n) - np.repeat(runs, np.diff(np.r_[runs, n]))
+    position = start[lot] + rank if n else np.zeros(0, dtype=np.int64)
+    out: dict[str, npt.NDArray[Any]] = {}
+    for name, dtype in zip(_PART_FIELDS, (np.int64, np.int64, bool, float, float, float,
+                                          np.int64, np.int64, np.int64), strict=True):
+        values = np.empty(n, dtype=dtype)
+        if n:
+            values[position] = np.concatenate(parts.pop(name))
+        out[name] = values
+    return out
 
 
 def build_candidates(lots: Lots, buyers: Buyers, *, taxonomy: Taxonomy, network: PortNetwork,
-                     rates: FreightRates) -> Candidates:
+                     rates: FreightRates, block_pairs: int = BLOCK_PAIRS) -> Candidates:
     """All lot-buyer pairs of the same product (or a substitute the buyer accepts) that
-    pass the hard filters, with their score features in [0, 1]."""
-    lot, buyer, fit = _pairs(lots, buyers, taxonomy)
-    transport = np.array([taxonomy.products[p].transport_class for p in lots.product.tolist()],
-                         dtype=object)
+    pass the hard filters, with their score features in [0, 1].
+
+    Pairs are checked ``block_pairs`` at a time (at least one lot with all the buyers of
+    its product), and only the feasible ones are kept, so memory grows with the feasible
+    pairs; the result does not depend on ``block_pairs``.
+    """
+    n_lots, n_buyers = len(lots.product), len(buyers.product)
+    transport = [taxonomy.products[p].transport_class for p in lots.product.tolist()]
     max_days = np.array([taxonomy.products[p].max_transit_days or np.inf
                          for p in lots.product.tolist()], dtype=float)
-    air_lot = transport == "air"
-    destination = np.where(air_lot[lot], buyers.destination_air[buyer],
-                           buyers.destination_sea[buyer])
-    routes = plan_routes(network, rates, hub_lat=lots.hub_lat, hub_lon=lots.hub_lon,
-                         hub_island=hub_islands(lots.hub_lat, lots.hub_lon, lots.regency),
-                         transport=transport.tolist(), max_days=max_days, hub=lot,
-                         destination=destination)
-    freight, days, origin = routes.cost_usd_per_kg, routes.transit_days, routes.origin_port
-    price = lots.price_usd[lot]
-    landed = np.where(np.isnan(price), freight, price + freight)
-    ceiling = buyers.max_price_usd[buyer]
-    have, need, _ = _cert_masks(lots.certifications, buyers.certifications_required)
-    certs_ok = np.all((need[buyer] & ~have[lot]) == 0, axis=1) if len(lot) else np.ones(0, bool)
-    checks = [
-        (destination >= 0, np.zeros(len(lot))),
-        (lots.grade[lot] >= buyers.grade_min[buyer], lots.grade[lot].astype(float)),
-        (certs_ok, np.zeros(len(lot))),
-        (days <= max_days[lot], days),
-        (np.isnan(ceiling) | (landed <= ceiling + 1e-9), landed),
-    ]
-    reason = np.full(len(lot), -1, dtype=np.int64)
-    value = np.zeros(len(lot))
-    for code, (ok, detail) in reversed(list(enumerate(checks))):
-        reason = np.where(ok, reason, code)
-        value = np.where(ok, value, detail)
-    keep = reason < 0
-    margin: FloatArray = np.where(np.isnan(ceiling) | np.isnan(price), 0.5,
-                      np.clip((ceiling - landed) / np.where(ceiling > 0, ceiling, 1.0), 0, 1))
-    lot_certs = lots.certifications
+    products = _products(lots, buyers, taxonomy)
+    table = _route_table(lots, buyers, products, transport=transport, max_days=max_days,
+                         network=network, rates=rates)
+    have, need, vocabulary = _cert_masks(lots.certifications, buyers.certifications_required)
+    found = _new_found(n_lots, n_buyers, vocabulary)
+    for product in products:
+        step = max(1, block_pairs // len(product.buyers))
+        for start in range(0, len(product.lots), step):
+            _check_block(product.lots[start:start + step], product, lots=lots, buyers=buyers,
+                         table=table, have=have, need=need, found=found)
+    r = found.rejections
+    r.buyer_first[r.buyer_count == 0] = -1
+    pairs = _assemble(found.parts, n_lots)
+    lot, buyer = pairs["lot"], pairs["buyer"]
+    freight, landed = pairs["freight"], pairs["landed"]
+    price, ceiling = lots.price_usd[lot], buyers.max_price_usd[buyer]
     readiness = np.array([0.5 * bool(c & SAFETY_CERTS) + 0.5 * bool(c & MARKET_CERTS)
-                          for c in lot_certs])
-    features = np.column_stack([
-        fit * np.minimum(lots.confidence[lot], buyers.confidence[buyer]),
-        margin,
-        np.exp(-np.where(np.isfinite(freight), freight, 0.0) / LOGISTICS_SCALE_USD),
-        lots.grade[lot] / 3.0,
-        readiness[lot] if len(lot) else np.zeros(0),
-        lots.priority[lot],
-    ]) if len(lot) else np.zeros((0, len(FEATURES)))
+                          for c in lots.certifications])
+    features = np.empty((len(lot), len(FEATURES)))
+    features[:, 0] = np.where(pairs["substitute"], SUBSTITUTE_FIT, 1.0) * np.minimum(
+        lots.confidence[lot], buyers.confidence[buyer])
+    features[:, 1] = np.where(np.isnan(ceiling) | np.isnan(price), 0.5, np.clip(
+        (ceiling - landed) / np.where(ceiling > 0, ceiling, 1.0), 0, 1))
+    features[:, 2] = np.exp(-np.where(np.isfinite(freight), freight, 0.0) / LOGISTICS_SCALE_USD)
+    features[:, 3] = lots.grade[lot] / 3.0
+    features[:, 4] = readiness[lot] if len(lot) else 0.0
+    features[:, 5] = lots.priority[lot]
     return Candidates(
-        lot=lot[keep], buyer=buyer[keep], features=features[keep], freight_usd=freight[keep],
-        transit_days=days[keep], landed_usd=landed[keep], origin_port=origin[keep],
-        destination_port=destination[keep], rejected_lot=lot[~keep],
-        rejected_buyer=buyer[~keep], rejected_reason=reason[~keep],
-        rejected_value=value[~keep], first_leg=routes.first_leg[keep],
-    )
+        lot=lot, buyer=buyer, features=features, freight_usd=freight,
+        transit_days=pairs["days"], landed_usd=landed, origin_port=pairs["origin"],
+        destination_port=pairs["destination"], rejections=r, first_leg=pairs["first"])

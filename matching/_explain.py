@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,22 +28,24 @@ def _kg(value: float) -> str:
     return f"{value:,.0f} kg"
 
 
-def _rejection(code: int, values: FloatArray, *, ceiling: float = np.nan,
+def _rejection(code: int, value: float, *, ceiling: float = np.nan,
                grade_min: int = 0, required: frozenset[str] = frozenset(),
                limit: float = np.inf) -> str:
+    """Why pairs were rejected for reason ``code``; ``value`` is the best of the rejected
+    pairs on that reason: the lowest landed cost, the best grade or the fastest transit."""
     name = REJECTIONS[code]
     if name == "price":
-        text = f"price ceiling below landed cost (lowest landed cost {values.min():.2f} USD/kg"
+        text = f"price ceiling below landed cost (lowest landed cost {value:.2f} USD/kg"
         return text + (f", ceiling {ceiling:.2f} USD/kg)" if not np.isnan(ceiling) else ")")
     if name == "grade":
-        best = GRADE_NAMES[int(values.max())]
+        best = GRADE_NAMES[int(value)]
         return f"grade below the buyer's minimum {GRADE_NAMES[grade_min]} (best in reach: {best})"
     if name == "certification":
         need = ", ".join(sorted(required)) if required else "the buyer's"
         return f"certification missing ({need} required)"
     if name == "transit":
         cap = f", limit {limit:.0f} days" if np.isfinite(limit) else ""
-        return f"transit too long for a perishable (fastest {values.min():.1f} days{cap})"
+        return f"transit too long for a perishable (fastest {value:.1f} days{cap})"
     return "destination country or port unknown"
 
 
@@ -72,8 +73,8 @@ def _weakest(keys: IntArray, used: IntArray, scores: FloatArray, n: int
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What the solver did, indexed for explanations once per solve: pairs per lot and per
-    buyer (CSR over the candidate pairs, and over the rejected pairs), kg used per lot and
-    served per buyer, and the weakest used pair per lot and per buyer."""
+    buyer (CSR over the candidate pairs), kg used per lot and served per buyer, and the
+    weakest used pair per lot and per buyer."""
 
     flow: FloatArray
     scores: FloatArray
@@ -84,10 +85,6 @@ class Outcome:
     lot_ptr: IntArray
     by_buyer: IntArray
     buyer_ptr: IntArray
-    rejected_by_lot: IntArray
-    rejected_lot_ptr: IntArray
-    rejected_by_buyer: IntArray
-    rejected_buyer_ptr: IntArray
     lot_weakest: FloatArray
     lot_weakest_pair: IntArray
     buyer_weakest: FloatArray
@@ -99,17 +96,14 @@ class Outcome:
               n_lots: int, n_buyers: int, min_shipment: float = 0.0) -> Outcome:
         by_lot, lot_ptr = _csr(candidates.lot, n_lots)
         by_buyer, buyer_ptr = _csr(candidates.buyer, n_buyers)
-        rejected_by_lot, rejected_lot_ptr = _csr(candidates.rejected_lot, n_lots)
-        rejected_by_buyer, rejected_buyer_ptr = _csr(candidates.rejected_buyer, n_buyers)
         used = np.flatnonzero(flow > 0).astype(np.int64)
         lot_weakest, lot_weakest_pair = _weakest(candidates.lot, used, scores, n_lots)
         buyer_weakest, _ = _weakest(candidates.buyer, used, scores, n_buyers)
         return cls(flow, scores,
                    np.bincount(candidates.lot, weights=flow, minlength=n_lots).astype(float),
                    np.bincount(candidates.buyer, weights=flow, minlength=n_buyers).astype(float),
-                   min_shipment, by_lot, lot_ptr, by_buyer, buyer_ptr,
-                   rejected_by_lot, rejected_lot_ptr, rejected_by_buyer, rejected_buyer_ptr,
-                   lot_weakest, lot_weakest_pair, buyer_weakest)
+                   min_shipment, by_lot, lot_ptr, by_buyer, buyer_ptr, lot_weakest,
+                   lot_weakest_pair, buyer_weakest)
 
     def of_lot(self, lot: int) -> IntArray:
         """Candidate pairs of ``lot``."""
@@ -119,21 +113,6 @@ class Outcome:
         """Candidate pairs of ``buyer``."""
         return self.by_buyer[self.buyer_ptr[buyer]:self.buyer_ptr[buyer + 1]]
 
-    def rejected_of_lot(self, lot: int) -> IntArray:
-        """Rejected pairs of ``lot`` (positions in the ``rejected_*`` arrays), ascending."""
-        return self.rejected_by_lot[self.rejected_lot_ptr[lot]:self.rejected_lot_ptr[lot + 1]]
-
-    def rejected_of_buyer(self, buyer: int) -> IntArray:
-        """Rejected pairs of ``buyer`` (positions in the ``rejected_*`` arrays), ascending."""
-        return self.rejected_by_buyer[
-            self.rejected_buyer_ptr[buyer]:self.rejected_buyer_ptr[buyer + 1]]
-
-
-def _commonest_rejection(rejected: IntArray, candidates: Candidates) -> tuple[int, IntArray]:
-    """The hard filter that rejected most of these pairs, and those pairs."""
-    codes = candidates.rejected_reason[rejected]
-    code = Counter(codes.tolist()).most_common(1)[0][0]
-    return int(code), rejected[codes == code]
 
 
 def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
@@ -141,18 +120,16 @@ def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
     """Why (part of) ``lot`` was not allocated."""
     mine = outcome.of_lot(lot)
     if len(mine) == 0:
-        rejected = outcome.rejected_of_lot(lot)
-        if len(rejected) == 0:
+        r = candidates.rejections
+        code = r.commonest_of_lot(lot)
+        if code < 0:
             return "no buyer for this product"
-        code, chosen = _commonest_rejection(rejected, candidates)
-        rejecting = candidates.rejected_buyer[chosen]
         product = taxonomy.products[lots.product[lot]]
+        value = {"grade": float(lots.grade[lot]), "transit": float(r.lot_fastest_days[lot]),
+                 "price": float(r.lot_lowest_landed_usd[lot])}.get(REJECTIONS[code], 0.0)
         return "no buyer accepts this lot: " + _rejection(
-            code, candidates.rejected_value[chosen],
-            ceiling=float(np.nanmax(buyers.max_price_usd[rejecting])) if np.any(
-                ~np.isnan(buyers.max_price_usd[rejecting])) else np.nan,
-            grade_min=int(buyers.grade_min[rejecting].min()),
-            required=frozenset().union(*(buyers.certifications_required[i] for i in rejecting)),
+            code, value, ceiling=float(r.lot_highest_ceiling_usd[lot]),
+            grade_min=int(r.lot_grade_min[lot]), required=r.required_of_lot(lot),
             limit=product.max_transit_days or np.inf)
     minimum = outcome.min_shipment
     usable = mine[np.minimum(lots.quantity_kg[lot], buyers.quantity_kg[candidates.buyer[mine]])
@@ -221,11 +198,14 @@ def demand_reason(b: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
     mine = outcome.of_buyer(b)
     product = taxonomy.products[buyers.product[b]]
     if len(mine) == 0:
-        rejected = outcome.rejected_of_buyer(b)
-        if len(rejected) == 0:
+        r = candidates.rejections
+        code = r.commonest_of_buyer(b)
+        if code < 0:
             return "no supply of this product"
-        code, chosen = _commonest_rejection(rejected, candidates)
-        return _rejection(code, candidates.rejected_value[chosen],
+        value = {"grade": float(r.buyer_best_grade[b]),
+                 "transit": float(r.buyer_fastest_days[b]),
+                 "price": float(r.buyer_lowest_landed_usd[b])}.get(REJECTIONS[code], 0.0)
+        return _rejection(code, value,
                           ceiling=float(buyers.max_price_usd[b]),
                           grade_min=int(buyers.grade_min[b]),
                           required=buyers.certifications_required[b],

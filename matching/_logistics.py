@@ -20,7 +20,7 @@ from ._regions import default_gazetteer
 from ._text import clean_text
 
 __all__ = ["FIRST_LEGS", "FreightQuote", "FreightRates", "PortNetwork", "Routes",
-           "default_network", "hub_islands", "plan_routes", "quote_freight"]
+           "cheapest_routes", "default_network", "hub_islands", "plan_routes", "quote_freight"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -320,6 +320,62 @@ def _first_legs(network: PortNetwork, rates: FreightRates, origins: IntArray, *,
     return cost, days, kind
 
 
+#: (hub, destination) combinations priced per step: bounds the (combinations x export
+#: ports x 2) work arrays of :func:`cheapest_routes` to a few tens of MB.
+ROUTE_CHUNK = 32_768
+
+
+def cheapest_routes(
+    network: PortNetwork, rates: FreightRates, *, air: bool, hub_lat: FloatArray,
+    hub_lon: FloatArray, hub_island: Sequence[str], transport: npt.NDArray[np.object_],
+    max_days: FloatArray, hub: IntArray, destination: IntArray,
+) -> Routes:
+    """The route :func:`plan_routes` keeps for each (``hub``, ``destination``) combination,
+    all of one mode (``air`` cargo or not) and with a known destination; the per-hub
+    arrays are as for :func:`plan_routes`. Combinations are priced in chunks of
+    :data:`ROUTE_CHUNK`, each export port reached by its first leg, so a call on many
+    combinations needs little memory; each combination's figures do not depend on the
+    others."""
+    n = len(hub)
+    cost, days = np.empty(n), np.empty(n)
+    origin, first = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    origins = np.flatnonzero(network.origin & (np.asarray(network.kind) == ("air" if air
+                                                                           else "sea")))
+    reefer_hub = transport == "reefer"
+    for start in range(0, n, ROUTE_CHUNK):
+        part = slice(start, start + ROUTE_CHUNK)
+        u_hub, u_dest = hub[part], destination[part]
+        hubs, hub_pos = np.unique(u_hub, return_inverse=True)
+        leg_cost, leg_days, leg_kind = _first_legs(
+            network, rates, origins, hub_lat=hub_lat[hubs], hub_lon=hub_lon[hubs],
+            island=[hub_island[h] for h in hubs.tolist()], transport=transport[hubs])
+        km = haversine_km(network.lat[origins][None, :], network.lon[origins][None, :],
+                          network.lat[u_dest][:, None], network.lon[u_dest][:, None])
+        if air:
+            main_cost = rates.air_per_kg + rates.air_per_kg_km * km
+            main_days = rates.air_handling_days + km / rates.air_km_per_day
+        else:
+            nm = network.sea_nm[np.ix_(u_dest, origins)]
+            nm = np.where(np.isnan(nm), km / KM_PER_NM * rates.sea_circuity, nm)
+            reefer = reefer_hub[u_hub][:, None]
+            main_cost = np.where(reefer, rates.reefer_per_kg + rates.reefer_per_kg_nm * nm,
+                                 rates.dry_per_kg + rates.dry_per_kg_nm * nm)
+            main_days = rates.port_days + nm / (rates.sea_knots * 24)
+        total_cost = leg_cost[hub_pos] + np.tile(main_cost, 2)
+        total_days = np.where(np.isfinite(total_cost),
+                              leg_days[hub_pos] + np.tile(main_days, 2), np.inf)
+        within = total_days <= max_days[u_hub][:, None]
+        best = np.where(within.any(axis=1),
+                        np.argmin(np.where(within, total_cost, np.inf), axis=1),
+                        np.argmin(total_days, axis=1))
+        rows = np.arange(len(u_hub))
+        cost[part] = total_cost[rows, best]
+        days[part] = total_days[rows, best]
+        origin[part] = np.tile(origins, 2)[best]
+        first[part] = leg_kind[hub_pos, best]
+    return Routes(cost, days, origin, first)
+
+
 def plan_routes(
     network: PortNetwork, rates: FreightRates, *, hub_lat: FloatArray, hub_lon: FloatArray,
     hub_island: Sequence[str], transport: Sequence[str], max_days: FloatArray,
@@ -354,45 +410,22 @@ def plan_routes(
     first = np.zeros(n, dtype=np.int64)
     transport_arr = np.asarray(transport, dtype=object)
     air_hub = transport_arr == "air"
-    reefer_hub = transport_arr == "reefer"
     ok = destination >= 0
-    kinds = np.asarray(network.kind)
+    ports = len(network.name)
     for air in (False, True):
         routes = np.flatnonzero(ok & (air_hub[hub] == air))
         if not len(routes):
             continue
-        origins = np.flatnonzero(network.origin & (kinds == ("air" if air else "sea")))
-        pair = hub[routes] * len(network.name) + destination[routes]
-        unique, inverse = np.unique(pair, return_inverse=True)
-        u_hub, u_dest = unique // len(network.name), unique % len(network.name)
-        hubs, hub_pos = np.unique(u_hub, return_inverse=True)
-        leg_cost, leg_days, leg_kind = _first_legs(
-            network, rates, origins, hub_lat=hub_lat[hubs], hub_lon=hub_lon[hubs],
-            island=[hub_island[h] for h in hubs.tolist()], transport=transport_arr[hubs])
-        km = haversine_km(network.lat[origins][None, :], network.lon[origins][None, :],
-                          network.lat[u_dest][:, None], network.lon[u_dest][:, None])
-        if air:
-            main_cost = rates.air_per_kg + rates.air_per_kg_km * km
-            main_days = rates.air_handling_days + km / rates.air_km_per_day
-        else:
-            nm = network.sea_nm[np.ix_(u_dest, origins)]
-            nm = np.where(np.isnan(nm), km / KM_PER_NM * rates.sea_circuity, nm)
-            reefer = reefer_hub[u_hub][:, None]
-            main_cost = np.where(reefer, rates.reefer_per_kg + rates.reefer_per_kg_nm * nm,
-                                 rates.dry_per_kg + rates.dry_per_kg_nm * nm)
-            main_days = rates.port_days + nm / (rates.sea_knots * 24)
-        total_cost = leg_cost[hub_pos] + np.tile(main_cost, 2)
-        total_days = np.where(np.isfinite(total_cost),
-                              leg_days[hub_pos] + np.tile(main_days, 2), np.inf)
-        within = total_days <= max_days[u_hub][:, None]
-        best = np.where(within.any(axis=1),
-                        np.argmin(np.where(within, total_cost, np.inf), axis=1),
-                        np.argmin(total_days, axis=1))
-        rows = np.arange(len(unique))
-        cost[routes] = total_cost[rows, best][inverse]
-        days[routes] = total_days[rows, best][inverse]
-        origin[routes] = np.tile(origins, 2)[best][inverse]
-        first[routes] = leg_kind[hub_pos[rows], best][inverse]
+        unique, inverse = np.unique(hub[routes] * ports + destination[routes],
+                                    return_inverse=True)
+        best = cheapest_routes(network, rates, air=air, hub_lat=hub_lat, hub_lon=hub_lon,
+                               hub_island=hub_island, transport=transport_arr,
+                               max_days=max_days, hub=unique // ports,
+                               destination=unique % ports)
+        cost[routes] = best.cost_usd_per_kg[inverse]
+        days[routes] = best.transit_days[inverse]
+        origin[routes] = best.origin_port[inverse]
+        first[routes] = best.first_leg[inverse]
     return Routes(cost, days, origin, first)
 
 

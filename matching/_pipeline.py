@@ -548,10 +548,10 @@ def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocati
             f"{p.lots.lot_id[c.lot[k]]} score {scores[k]:.3f}"
             + (" (used by other buyers)" if p.lots.lot_id[c.lot[k]] in plan_lots else "")
             for k in best) + ".")
-    rejected = c.rejected_reason[outcome.rejected_of_buyer(b)]
-    if len(rejected):
-        counts = ", ".join(f"{int((rejected == code).sum())} on {REJECTIONS[code]}"
-                           for code in sorted(set(rejected.tolist())))
+    rejected = c.rejections.buyer_count[b]
+    if rejected.any():
+        counts = ", ".join(f"{int(rejected[code])} on {REJECTIONS[code]}"
+                           for code in np.flatnonzero(rejected).tolist())
         lines.append(f"Lots of this product ruled out: {counts}.")
     for u in unmatched:
         if u.buyer_id == buyer_ids[b]:

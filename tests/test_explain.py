@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import matching
-from matching._candidates import Candidates
+from matching._candidates import Candidates, Rejections
 from matching._explain import Outcome
 
 from .conftest import demand_rows, supply_rows
@@ -116,7 +116,6 @@ def test_outcome_indexes_match_the_simple_scans(data):
     n_lots, n_buyers = data.draw(st.integers(1, 8)), data.draw(st.integers(1, 8))
     all_pairs = [(lot, b) for lot in range(n_lots) for b in range(n_buyers)]
     chosen = sorted(data.draw(st.sets(st.sampled_from(all_pairs))))
-    rejected = data.draw(st.lists(st.sampled_from(all_pairs), max_size=20))
     n = len(chosen)
     lot = np.array([p[0] for p in chosen], dtype=np.int64)
     buyer = np.array([p[1] for p in chosen], dtype=np.int64)
@@ -129,22 +128,15 @@ def test_outcome_indexes_match_the_simple_scans(data):
     candidates = Candidates(
         lot=lot, buyer=buyer, features=np.zeros((n, 6)), freight_usd=empty_f,
         transit_days=empty_f, landed_usd=empty_f, origin_port=empty_i,
-        destination_port=empty_i,
-        rejected_lot=np.array([p[0] for p in rejected], dtype=np.int64),
-        rejected_buyer=np.array([p[1] for p in rejected], dtype=np.int64),
-        rejected_reason=np.zeros(len(rejected), dtype=np.int64),
-        rejected_value=np.zeros(len(rejected)), first_leg=empty_i)
+        destination_port=empty_i, rejections=Rejections.empty(n_lots, n_buyers),
+        first_leg=empty_i)
     out = Outcome.build(candidates, flow, scores, n_lots=n_lots, n_buyers=n_buyers)
     for i in range(n_lots):
         assert out.of_lot(i).tolist() == np.flatnonzero(lot == i).tolist()
-        assert out.rejected_of_lot(i).tolist() == np.flatnonzero(
-            candidates.rejected_lot == i).tolist()
         score, pair = _weakest_reference(out.of_lot(i), flow, scores)
         assert same(out.lot_weakest[i], score) and out.lot_weakest_pair[i] == pair
     for b in range(n_buyers):
         assert out.of_buyer(b).tolist() == np.flatnonzero(buyer == b).tolist()
-        assert out.rejected_of_buyer(b).tolist() == np.flatnonzero(
-            candidates.rejected_buyer == b).tolist()
         score, _ = _weakest_reference(out.of_buyer(b), flow, scores)
         assert same(out.buyer_weakest[b], score)
 
