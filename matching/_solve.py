@@ -370,16 +370,15 @@ def _solve_part(part: _Part, options: _Options, time_limit: float | None, *,
                             refine=refine)
     if options.method == "exact":
         return _solve_model(part, minimum=minimum, closed=None, time_limit=time_limit,
-                            lp_method=options.lp_method,
-                            mip_gap=options.mip_gap)
+                            lp_method=options.lp_method, mip_gap=options.mip_gap)
     best = _repair(part, minimum, time_limit, options.lp_method, options.mip_gap)
     small = len(part.score) <= options.exact_max_pairs
-    if options.method == "repair" or not small or _gap(best) <= _EXACT_GAP:
+    if options.method == "repair" or not small or _gap(best) <= max(options.mip_gap,
+                                                                     _EXACT_GAP):
         return best
     left = None if time_limit is None else max(0.05, time_limit - (time.perf_counter() - start))
     exact = _solve_model(part, minimum=minimum, closed=None, time_limit=left,
-                         lp_method=options.lp_method,
-                            mip_gap=options.mip_gap)
+                         lp_method=options.lp_method, mip_gap=options.mip_gap)
     if exact.status == "infeasible":
         return exact
     bound = min(best.bound, exact.bound) if exact.status in ("optimal", "time_limit") \
