@@ -355,22 +355,43 @@ def _summarise(reason: npt.NDArray[np.int8], ls: IntArray, product: _Product, *,
 
 def _assemble(parts: dict[str, list[npt.NDArray[Any]]], n_lots: int
               ) -> dict[str, npt.NDArray[Any]]:
-    """The parts' pairs in (lot, buyer) order: each lot's pairs are in one part, by buyer,
-    so a pair goes to its lot's start plus its rank within the lot (no sort)."""
-    lot = np.concatenate(parts["lot"]) if parts["lot"] else np.zeros(0, dtype=np.int64)
+    """The parts' pairs in (lot, buyer) order. Each lot's pairs are in one part, by buyer:
+    when the parts come in lot order (each product's lots are consecutive, as lot ids sort
+    them) they are joined as they are; otherwise a pair goes to its lot's start plus its
+    rank within the lot (no sort either way)."""
+    lot = np.concatenate(parts.pop("lot")) if parts["lot"] else np.zeros(0, dtype=np.int64)
+    out: dict[str, npt.NDArray[Any]] = {"lot": lot}
     n = len(lot)
-    start = np.r_[0, np.cumsum(np.bincount(lot, minlength=n_lots))[:-1]]
-    runs = np.flatnonzero(np.r_[True, lot[1:] != lot[:-1]]) if n else np.zeros(0, np.int64)
-    rank = np.arange(n) - np.repeat(runs, np.diff(np.r_[runs, n]))
-    position = start[lot] + rank if n else np.zeros(0, dtype=np.int64)
-    out: dict[str, npt.NDArray[Any]] = {}
-    for name, dtype in zip(_PART_FIELDS, (np.int64, np.int64, bool, float, float, float,
-                                          np.int64, np.int64, np.int64), strict=True):
-        values = np.empty(n, dtype=dtype)
-        if n:
-            values[position] = np.concatenate(parts.pop(name))
+    position = None
+    if n and not (lot[1:] >= lot[:-1]).all():
+        count = np.bincount(lot, minlength=n_lots)
+        runs = np.flatnonzero(np.r_[True, lot[1:] != lot[:-1]])
+        position = np.r_[0, np.cumsum(count)[:-1]][lot] + np.arange(n) - np.repeat(
+            runs, np.diff(np.r_[runs, n]))
+        out["lot"] = np.repeat(np.arange(n_lots), count)
+    for name, dtype in zip(_PART_FIELDS[1:], (np.int64, bool, float, float, float, np.int64,
+                                              np.int64, np.int64), strict=True):
+        values = np.concatenate(parts.pop(name)).astype(dtype, copy=False) if n else \
+            np.zeros(0, dtype=dtype)
+        if position is not None:
+            values[position] = values.copy()
         out[name] = values
     return out
+
+
+def _features(out: FloatArray, lot: IntArray, buyer: IntArray,
+              substitute: npt.NDArray[np.bool_], freight: FloatArray, landed: FloatArray, *,
+              lots: Lots, buyers: Buyers, readiness: FloatArray) -> None:
+    """The score features of feasible pairs, in :data:`FEATURES` order, into ``out``."""
+    price, ceiling = lots.price_usd[lot], buyers.max_price_usd[buyer]
+    out[:, 0] = np.where(substitute, SUBSTITUTE_FIT, 1.0) * np.minimum(
+        lots.confidence[lot], buyers.confidence[buyer])
+    out[:, 1] = np.where(np.isnan(ceiling) | np.isnan(price), 0.5, np.clip(
+        (ceiling - landed) / np.where(ceiling > 0, ceiling, 1.0), 0, 1))
+    out[:, 2] = np.exp(-np.where(np.isfinite(freight), freight, 0.0) / LOGISTICS_SCALE_USD)
+    out[:, 3] = lots.grade[lot] / 3.0
+    out[:, 4] = readiness[lot]
+    out[:, 5] = lots.priority[lot]
 
 
 def build_candidates(lots: Lots, buyers: Buyers, *, taxonomy: Taxonomy, network: PortNetwork,
@@ -386,7 +407,7 @@ def build_candidates(lots: Lots, buyers: Buyers, *, taxonomy: Taxonomy, network:
     transport = [taxonomy.products[p].transport_class for p in lots.product.tolist()]
     max_days = np.array([taxonomy.products[p].max_transit_days or np.inf
                          for p in lots.product.tolist()], dtype=float)
-    products = _products(lots, buyers, taxonomy)
+    products = sorted(_products(lots, buyers, taxonomy), key=lambda p: int(p.lots[0]))
     table = _route_table(lots, buyers, products, transport=transport, max_days=max_days,
                          network=network, rates=rates)
     have, need, vocabulary = _cert_masks(lots.certifications, buyers.certifications_required)
@@ -400,19 +421,15 @@ def build_candidates(lots: Lots, buyers: Buyers, *, taxonomy: Taxonomy, network:
     r.buyer_first[r.buyer_count == 0] = -1
     pairs = _assemble(found.parts, n_lots)
     lot, buyer = pairs["lot"], pairs["buyer"]
-    freight, landed = pairs["freight"], pairs["landed"]
-    price, ceiling = lots.price_usd[lot], buyers.max_price_usd[buyer]
     readiness = np.array([0.5 * bool(c & SAFETY_CERTS) + 0.5 * bool(c & MARKET_CERTS)
                           for c in lots.certifications])
     features = np.empty((len(lot), len(FEATURES)))
-    features[:, 0] = np.where(pairs["substitute"], SUBSTITUTE_FIT, 1.0) * np.minimum(
-        lots.confidence[lot], buyers.confidence[buyer])
-    features[:, 1] = np.where(np.isnan(ceiling) | np.isnan(price), 0.5, np.clip(
-        (ceiling - landed) / np.where(ceiling > 0, ceiling, 1.0), 0, 1))
-    features[:, 2] = np.exp(-np.where(np.isfinite(freight), freight, 0.0) / LOGISTICS_SCALE_USD)
-    features[:, 3] = lots.grade[lot] / 3.0
-    features[:, 4] = readiness[lot] if len(lot) else 0.0
-    features[:, 5] = lots.priority[lot]
+    for start in range(0, len(lot), block_pairs):  # bounded temporaries
+        part = slice(start, start + block_pairs)
+        _features(features[part], lot[part], buyer[part], pairs["substitute"][part],
+                  pairs["freight"][part], pairs["landed"][part], lots=lots, buyers=buyers,
+                  readiness=readiness)
+    freight, landed = pairs["freight"], pairs["landed"]
     return Candidates(
         lot=lot, buyer=buyer, features=features, freight_usd=freight,
         transit_days=pairs["days"], landed_usd=landed, origin_port=pairs["origin"],

@@ -349,21 +349,24 @@ def cheapest_routes(
         leg_cost, leg_days, leg_kind = _first_legs(
             network, rates, origins, hub_lat=hub_lat[hubs], hub_lon=hub_lon[hubs],
             island=[hub_island[h] for h in hubs.tolist()], transport=transport[hubs])
+        # The main leg per destination (and class), then per combination.
+        dests, dest_pos = np.unique(u_dest, return_inverse=True)
         km = haversine_km(network.lat[origins][None, :], network.lon[origins][None, :],
-                          network.lat[u_dest][:, None], network.lon[u_dest][:, None])
+                          network.lat[dests][:, None], network.lon[dests][:, None])
         if air:
-            main_cost = rates.air_per_kg + rates.air_per_kg_km * km
+            main_cost = np.tile(rates.air_per_kg + rates.air_per_kg_km * km, 2)[dest_pos]
             main_days = rates.air_handling_days + km / rates.air_km_per_day
         else:
-            nm = network.sea_nm[np.ix_(u_dest, origins)]
+            nm = network.sea_nm[np.ix_(dests, origins)]
             nm = np.where(np.isnan(nm), km / KM_PER_NM * rates.sea_circuity, nm)
             reefer = reefer_hub[u_hub][:, None]
-            main_cost = np.where(reefer, rates.reefer_per_kg + rates.reefer_per_kg_nm * nm,
-                                 rates.dry_per_kg + rates.dry_per_kg_nm * nm)
+            main_cost = np.where(
+                reefer, np.tile(rates.reefer_per_kg + rates.reefer_per_kg_nm * nm, 2)[dest_pos],
+                np.tile(rates.dry_per_kg + rates.dry_per_kg_nm * nm, 2)[dest_pos])
             main_days = rates.port_days + nm / (rates.sea_knots * 24)
-        total_cost = leg_cost[hub_pos] + np.tile(main_cost, 2)
+        total_cost = leg_cost[hub_pos] + main_cost
         total_days = np.where(np.isfinite(total_cost),
-                              leg_days[hub_pos] + np.tile(main_days, 2), np.inf)
+                              leg_days[hub_pos] + np.tile(main_days, 2)[dest_pos], np.inf)
         within = total_days <= max_days[u_hub][:, None]
         best = np.where(within.any(axis=1),
                         np.argmin(np.where(within, total_cost, np.inf), axis=1),

@@ -3,6 +3,7 @@ each rejected pair, as the stage did before it worked in blocks: the same feasib
 byte for byte, and the same reasons for every lot and buyer explained by its rejections."""
 
 from collections import Counter
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -168,3 +169,23 @@ def test_reasons_from_the_summary_are_those_from_every_rejected_pair(generated):
     assert len(texts) >= 5, texts
     counts = c.rejections.buyer_count[buyers]
     assert ((counts == counts.max(axis=1, keepdims=True)).sum(axis=1) > 1).any()
+
+
+def test_lots_of_a_product_need_not_be_consecutive(generated):
+    """Lot ids keep each product's lots together; in any other order the pairs are still
+    put in (lot, buyer) order."""
+    p, _ = generated
+    order = np.random.default_rng(5).permutation(len(p.lots))
+    per_lot = {f.name: getattr(p.lots, f.name) for f in fields(p.lots)
+               if not f.name.startswith("member_")}
+    lots = replace(p.lots, **{k: v[order] if isinstance(v, np.ndarray) else
+                              tuple(v[i] for i in order.tolist()) for k, v in per_lot.items()})
+    assert (np.diff(lots.product) != 0).sum() > 2 * len(np.unique(lots.product))
+    ref = reference(lots, p.buyers, p.taxonomy, p.network, p.config.freight)
+    c = build_candidates(lots, p.buyers, taxonomy=p.taxonomy, network=p.network,
+                         rates=p.config.freight, block_pairs=3000)
+    for name in FIELDS:
+        assert getattr(c, name).tobytes() == ref[name].tobytes(), name
+    counts = np.zeros((len(lots), len(REJECTIONS)), dtype=np.int64)
+    np.add.at(counts, (ref["rejected_lot"], ref["rejected_reason"]), 1)
+    assert np.array_equal(c.rejections.lot_count, counts)
