@@ -76,7 +76,11 @@ def _weights(weights: Weights | Mapping[str, float] | None) -> Weights:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """Everything that does not depend on the weights; :meth:`solve` does the rest."""
+    """Everything that does not depend on the weights; :meth:`solve` does the rest.
+
+    ``supply_issue`` and ``demand_issue`` give per input row why it cannot be matched
+    (empty when it can); ``buyer_rows`` are the demand rows in buyer order.
+    """
 
     config: Config
     supply: SupplyTable
@@ -196,7 +200,8 @@ def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor 
                              gazetteer.disadvantaged[np.maximum(regions.regency, 0)], False)
     buyer_rows = np.array(sorted(range(len(demand_table)),
                                  key=demand_table.buyer_id.__getitem__), dtype=np.int64)
-    buyers, demand_issue = _buyers(demand_table, demand_products, buyer_rows, taxonomy, network)
+    buyers, buyer_issue = _buyers(demand_table, demand_products, buyer_rows, taxonomy, network)
+    demand_issue = tuple(buyer_issue[k] for k in np.argsort(buyer_rows).tolist())  # per row
     merge_below = None
     if cfg.consolidation == "regency":
         accepts = [frozenset() if p < 0 else frozenset(

@@ -260,3 +260,16 @@ def test_reasons_fit_an_optimal_plan(plan):
     assert not [r for r in reasons if "time limit" in r or "heuristic" in r]
     for u in plan.unmatched_demand:
         assert u.quantity_kg >= 1e-3 or u.reason == "less than a gram left by solver rounding"
+
+
+def test_demand_issues_stay_with_their_rows_when_ids_are_not_in_row_order():
+    """Buyers are processed sorted by id; a request's input issue is still its own."""
+    demand = demand_rows()
+    demand[0]["buyer_id"] = "Z1"  # the crab buyer, now sorted after B2
+    demand[1]["product"] = "unobtainium widgets"
+    prepared = matching.prepare(supply_rows(), demand)
+    assert prepared.demand_issue == ("", "product not recognised: 'unobtainium widgets'")
+    plan = prepared.solve()
+    assert [(u.buyer_id, u.reason) for u in plan.unmatched_demand] == [
+        ("B2", "product not recognised: 'unobtainium widgets'")]
+    assert {a.buyer_id for a in plan.allocations} == {"Z1"}
