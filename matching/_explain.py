@@ -13,7 +13,7 @@ from ._consolidate import Lots
 from ._quality import GRADE_NAMES
 from ._taxonomy import Taxonomy
 
-__all__ = ["ROUNDING_KG", "Outcome", "demand_reason", "lot_reason"]
+__all__ = ["ROUNDING_KG", "Outcome", "PairIndex", "demand_reason", "lot_reason"]
 
 #: Less than this is solver rounding, not room: the min-cost-flow backend ships whole grams.
 ROUNDING_KG = 1e-3
@@ -71,6 +71,21 @@ def _weakest(keys: IntArray, used: IntArray, scores: FloatArray, n: int
 
 
 @dataclass(frozen=True, slots=True)
+class PairIndex:
+    """The candidate pairs grouped by lot and by buyer (CSR): they do not depend on the
+    weights, so ``prepare()`` builds them once for every solve."""
+
+    by_lot: IntArray
+    lot_ptr: IntArray
+    by_buyer: IntArray
+    buyer_ptr: IntArray
+
+    @classmethod
+    def build(cls, candidates: Candidates, *, n_lots: int, n_buyers: int) -> PairIndex:
+        return cls(*_csr(candidates.lot, n_lots), *_csr(candidates.buyer, n_buyers))
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What the solver did, indexed for explanations once per solve: pairs per lot and per
     buyer (CSR over the candidate pairs), kg used per lot and served per buyer, and the
@@ -93,17 +108,19 @@ class Outcome:
 
     @classmethod
     def build(cls, candidates: Candidates, flow: FloatArray, scores: FloatArray, *,
-              n_lots: int, n_buyers: int, min_shipment: float = 0.0) -> Outcome:
-        by_lot, lot_ptr = _csr(candidates.lot, n_lots)
-        by_buyer, buyer_ptr = _csr(candidates.buyer, n_buyers)
+              n_lots: int, n_buyers: int, min_shipment: float = 0.0,
+              index: PairIndex | None = None) -> Outcome:
+        """``index``: :meth:`PairIndex.build` of ``candidates``, made now when not given."""
+        if index is None:
+            index = PairIndex.build(candidates, n_lots=n_lots, n_buyers=n_buyers)
         used = np.flatnonzero(flow > 0).astype(np.int64)
         lot_weakest, lot_weakest_pair = _weakest(candidates.lot, used, scores, n_lots)
         buyer_weakest, _ = _weakest(candidates.buyer, used, scores, n_buyers)
         return cls(flow, scores,
                    np.bincount(candidates.lot, weights=flow, minlength=n_lots).astype(float),
                    np.bincount(candidates.buyer, weights=flow, minlength=n_buyers).astype(float),
-                   min_shipment, by_lot, lot_ptr, by_buyer, buyer_ptr, lot_weakest,
-                   lot_weakest_pair, buyer_weakest)
+                   min_shipment, index.by_lot, index.lot_ptr, index.by_buyer, index.buyer_ptr,
+                   lot_weakest, lot_weakest_pair, buyer_weakest)
 
     def of_lot(self, lot: int) -> IntArray:
         """Candidate pairs of ``lot``."""

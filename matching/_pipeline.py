@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import _assemble
+from ._assemble import PlanBasis
 from ._candidates import REJECTIONS, Buyers, Candidates, build_candidates
 from ._config import Config
 from ._consolidate import Lots, consolidate, smallest_moq_in_reach
@@ -24,8 +26,6 @@ from ._parallel import check_executor, map_chunks
 from ._plan import (
     Allocation,
     CandidateTable,
-    LotRecord,
-    Member,
     Plan,
     Summary,
     UnmatchedDemand,
@@ -41,7 +41,7 @@ from ._solve import LP_METHOD, LpMethod, solve_assignment
 from ._sources import Source
 from ._stories import Stories
 from ._taxonomy import Taxonomy, default_taxonomy, read_products
-from ._weights import FEATURES, Weights
+from ._weights import Weights
 
 __all__ = ["Prepared", "match", "prepare"]
 
@@ -99,6 +99,8 @@ class Prepared:
     gazetteer: Gazetteer
     network: PortNetwork
     seconds: float
+    #: What a plan needs that depends on neither the weights nor the flows.
+    basis: PlanBasis
 
     def solve(self, weights: Weights | Mapping[str, float] | None = None, *,
               executor: Executor | None = None, progress: bool = False) -> Plan:
@@ -226,9 +228,18 @@ def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor 
     stages.next("candidates")
     candidates = build_candidates(lots, buyers, taxonomy=taxonomy, network=network,
                                   rates=cfg.freight)
+    stages.next("index")
+    basis = _assemble.plan_basis(
+        lots=lots, candidates=candidates,
+        buyer_ids=[demand_table.buyer_id[i] for i in buyer_rows.tolist()],
+        supplier_ids=supply_table.supplier_id, supply_kg=supply_table.quantity_kg,
+        demand_kg=demand_table.quantity_kg, supply_issue=supply_issue,
+        buyer_issue=buyer_issue, supply_province=regions.province, supply_products=supply_products,
+        demand_products=demand_products, province_names=gazetteer.province, lot_hub=lot_hub,
+        taxonomy=taxonomy)
     return Prepared(cfg, supply_table, demand_table, supply_products, demand_products, regions,
                     supply_issue, demand_issue, lots, lot_hub, buyer_rows, buyers, candidates,
-                    taxonomy, gazetteer, network, time.perf_counter() - start)
+                    taxonomy, gazetteer, network, time.perf_counter() - start, basis)
 
 
 def match(supply: Source, demand: Source, *, weights: Weights | Mapping[str, float] | None = None,
@@ -369,63 +380,27 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         coverage_kg=cfg.coverage_min_kg, time_limit=cfg.time_limit, mip_gap=cfg.mip_gap,
         lp_method=_lp_method(cfg.solver), executor=executor)
     stages.next("plan")
-    flow = solution.flow
-    buyer_ids = [p.demand.buyer_id[i] for i in p.buyer_rows.tolist()]
+    flow, basis = solution.flow, p.basis
+    buyer_ids = list(basis.buyer_ids)
     supplier_ids = p.supply.supplier_id
-    lot_used = np.bincount(c.lot, weights=flow, minlength=len(lots)).astype(np.float64)
-    served = np.bincount(c.buyer, weights=flow, minlength=len(buyers.quantity_kg)).astype(
-        np.float64)
-
-    def members(lot: int, kg: float) -> tuple[Member, ...]:
-        rows, member_kg = lots.members(lot)
-        total = lots.quantity_kg[lot]
-        share = member_kg / total if total > 0 else np.zeros(len(rows))
-        return tuple(Member(supplier_ids[r], float(kg * s)) for r, s in
-                     zip(rows.tolist(), share.tolist(), strict=True))
-
-    allocations = []
-    for k in np.flatnonzero(flow > 0).tolist():
-        lot, b = int(c.lot[k]), int(c.buyer[k])
-        product = tax.products[lots.product[lot]]
-        allocations.append(Allocation(
-            buyer_id=buyer_ids[b], lot_id=lots.lot_id[lot], product_id=product.product_id,
-            hs_code=product.hs_code, quantity_kg=float(flow[k]), score=float(scores[k]),
-            score_breakdown=dict(zip(FEATURES, map(float, c.features[k]), strict=True)),
-            origin_port=p.network.locode[c.origin_port[k]],
-            destination_port=p.network.locode[c.destination_port[k]],
-            landed_cost_usd_per_kg=float(c.landed_usd[k]),
-            transit_days=float(c.transit_days[k]), members=members(lot, float(flow[k]))))
-    allocations.sort(key=lambda a: (a.buyer_id, a.lot_id))
-
-    province_name = p.gazetteer.province
-    lot_records = tuple(LotRecord(
-        lot_id=lots.lot_id[i], product_id=tax.products[lots.product[i]].product_id,
-        hub=p.lot_hub[i],
-        province=province_name[lots.province[i]] if lots.province[i] >= 0 else "",
-        quantity_kg=float(lots.quantity_kg[i]), members=members(i, float(lots.quantity_kg[i])),
-        hub_lat=float(lots.hub_lat[i]), hub_lon=float(lots.hub_lon[i]))
-        for i in range(len(lots)))
-    candidate_records = CandidateTable(lots.lot_id, buyer_ids, c.lot, c.buyer, scores)
-
-    allocated = np.zeros(len(p.supply))
-    for i in range(len(lots)):
-        rows, member_kg = lots.members(i)
-        if lots.quantity_kg[i] > 0:
-            allocated[rows] += lot_used[i] * member_kg / lots.quantity_kg[i]
-    lot_of_row = np.full(len(p.supply), -1, dtype=np.int64)
-    lot_of_row[lots.member_row] = np.repeat(np.arange(len(lots)), np.diff(lots.member_ptr))
     outcome = Outcome.build(c, flow, scores, n_lots=len(lots), n_buyers=len(buyer_ids),
-                            min_shipment=cfg.min_shipment_kg)
+                            min_shipment=cfg.min_shipment_kg, index=basis.pairs)
+    allocations = _assemble.allocations(basis, lots=lots, candidates=c, flow=flow,
+                                        scores=scores, taxonomy=tax, network=p.network)
+    candidate_records = CandidateTable(lots.lot_id, buyer_ids, c.lot, c.buyer, scores)
+    allocated = _assemble.allocated_per_row(basis, lots=lots, lot_used=outcome.lot_used,
+                                            n_rows=len(p.supply))
+
+    rest_of_row = p.supply.quantity_kg - allocated
     lot_reasons: dict[int, str] = {}
     unmatched_supply = []
-    for i in sorted(range(len(p.supply)), key=supplier_ids.__getitem__):
-        rest = float(p.supply.quantity_kg[i] - allocated[i])
-        if rest <= 1e-6 and not p.supply_issue[i]:
-            continue
+    left = basis.supplier_order[(~(rest_of_row <= 1e-6) | basis.row_has_issue)[
+        basis.supplier_order]]
+    for i, rest in zip(left.tolist(), rest_of_row[left].tolist(), strict=True):
         reason = p.supply_issue[i] or (
             "less than a gram left by solver rounding" if rest < ROUNDING_KG else "")
         if not reason:
-            lot = int(lot_of_row[i])
+            lot = int(basis.lot_of_row[i])
             if lot not in lot_reasons:
                 lot_reasons[lot] = lot_reason(lot, lots=lots, buyers=buyers, candidates=c,
                                               outcome=outcome, buyer_ids=buyer_ids,
@@ -434,11 +409,10 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         unmatched_supply.append(UnmatchedSupply(supplier_ids[i], max(rest, 0.0), reason))
 
     unmatched_demand = []
-    for b, row in enumerate(p.buyer_rows.tolist()):
-        rest = float(buyers.quantity_kg[b] - served[b])
-        if rest <= 1e-6 and not p.demand_issue[row]:
-            continue
-        reason = p.demand_issue[row] or (
+    rest_of_buyer = buyers.quantity_kg - outcome.served
+    for b in np.flatnonzero(~(rest_of_buyer <= 1e-6) | basis.buyer_has_issue).tolist():
+        rest = float(rest_of_buyer[b])
+        reason = basis.buyer_issue[b] or (
             "less than a gram left by solver rounding" if rest < ROUNDING_KG else
             demand_reason(b, lots=lots, buyers=buyers, candidates=c, outcome=outcome,
                           buyer_ids=buyer_ids, taxonomy=tax))
@@ -451,9 +425,9 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
     summary = Summary(
         objective=solution.objective, status=solution.status, message=message,
         gap=solution.gap, seconds=p.seconds + time.perf_counter() - start,
-        supply_kg=float(p.supply.quantity_kg.sum()), demand_kg=float(p.demand.quantity_kg.sum()),
-        allocated_kg=float(flow.sum()),
-        by_province=_by_province(p, allocated), by_product=_by_product(p, allocations),
+        supply_kg=basis.supply_kg, demand_kg=basis.demand_kg, allocated_kg=float(flow.sum()),
+        by_province=_assemble.by_province(basis, allocated),
+        by_product=_assemble.by_product(basis, allocations, tax),
         weights=weights.to_dict(),
         uncovered_provinces=uncovered)
     plan_lots = {a.lot_id for a in allocations}
@@ -466,41 +440,8 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
     stories = Stories(buyer_ids, lambda b: _story(
         p, b, buyer_ids, by_buyer.get(buyer_ids[b], []), unmatched_of.get(buyer_ids[b], []),
         scores, plan_lots, outcome))
-    return Plan(tuple(allocations), lot_records, candidate_records, tuple(unmatched_supply),
+    return Plan(tuple(allocations), basis.lot_records, candidate_records, tuple(unmatched_supply),
                 tuple(unmatched_demand), summary, stories)
-
-
-def _by_province(p: Prepared, allocated: FloatArray) -> tuple[dict[str, Any], ...]:
-    names = p.gazetteer.province
-    out: dict[str, dict[str, Any]] = {}
-    for i, prov in enumerate(p.regions.province.tolist()):
-        name = names[prov] if prov >= 0 else "(unknown)"
-        entry = out.setdefault(name, {"province": name, "suppliers": 0, "suppliers_served": 0,
-                                      "supply_kg": 0.0, "allocated_kg": 0.0})
-        entry["suppliers"] += 1
-        entry["suppliers_served"] += int(allocated[i] > 1e-6)
-        entry["supply_kg"] += float(p.supply.quantity_kg[i])
-        entry["allocated_kg"] += float(allocated[i])
-    return tuple(out[k] for k in sorted(out))
-
-
-def _by_product(p: Prepared, allocations: list[Allocation]) -> tuple[dict[str, Any], ...]:
-    out: dict[str, dict[str, Any]] = {}
-
-    def entry(product_id: str) -> dict[str, Any]:
-        return out.setdefault(product_id, {
-            "product_id": product_id, "hs_code": p.taxonomy[product_id].hs_code,
-            "supply_kg": 0.0, "demand_kg": 0.0, "allocated_kg": 0.0})
-
-    for m, kg in zip(p.supply_products, p.supply.quantity_kg.tolist(), strict=True):
-        if m.product_id:
-            entry(m.product_id)["supply_kg"] += kg
-    for m, kg in zip(p.demand_products, p.demand.quantity_kg.tolist(), strict=True):
-        if m.product_id:
-            entry(m.product_id)["demand_kg"] += kg
-    for a in allocations:
-        entry(a.product_id)["allocated_kg"] += a.quantity_kg
-    return tuple(out[k] for k in sorted(out))
 
 
 #: How the story says a lot reached its export port (by index in ``FIRST_LEGS``).

@@ -1,0 +1,218 @@
+"""Building the plan's records from the solver's flows.
+
+What depends on neither the weights nor the flows (the lot records, each member's share of
+its lot, row and buyer orders, per-province and per-product supply, the pair indexes of
+the explanations) is a :class:`PlanBasis`, made once by ``prepare()``; a solve only does
+the flow-dependent part, with array operations and no loop over lots or supply rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._candidates import Candidates
+from ._consolidate import Lots
+from ._explain import PairIndex
+from ._logistics import PortNetwork
+from ._plan import Allocation, LotRecord, Member
+from ._product_match import ProductMatch
+from ._taxonomy import Taxonomy
+from ._weights import FEATURES
+
+__all__ = ["PlanBasis", "allocated_per_row", "allocations", "by_product", "by_province",
+           "plan_basis"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: The by-province name of supply whose province is unknown.
+UNKNOWN_PROVINCE = "(unknown)"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanBasis:
+    """The parts of a plan that depend on neither the weights nor the flows."""
+
+    #: Buyer ids in buyer order (sorted).
+    buyer_ids: tuple[str, ...]
+    #: One record per lot, members with their whole offer.
+    lot_records: tuple[LotRecord, ...]
+    #: Per member position (``Lots.member_row`` order): its lot, its share of the lot's
+    #: kg (0 for an empty lot) and its supplier id.
+    member_lot: IntArray
+    member_share: FloatArray
+    member_supplier: tuple[str, ...]
+    #: Per supply row: the lot it is in (-1 for none) and whether it has an input issue.
+    lot_of_row: IntArray
+    row_has_issue: BoolArray
+    #: Per buyer: why its request cannot be matched (empty when it can), and whether.
+    buyer_issue: tuple[str, ...]
+    buyer_has_issue: BoolArray
+    #: Supply rows by supplier id.
+    supplier_order: IntArray
+    #: ``by_province`` groups (sorted names), each supply row's group, suppliers and kg.
+    province_names: tuple[str, ...]
+    province_of_row: IntArray
+    province_suppliers: tuple[int, ...]
+    province_supply_kg: tuple[float, ...]
+    #: kg offered and asked per product id (recognised products only, in row order).
+    product_supply_kg: dict[str, float]
+    product_demand_kg: dict[str, float]
+    supply_kg: float
+    demand_kg: float
+    #: Candidate and rejected pairs by lot and by buyer.
+    pairs: PairIndex
+
+
+def plan_basis(*, lots: Lots, candidates: Candidates, buyer_ids: Sequence[str],
+               supplier_ids: Sequence[str], supply_kg: FloatArray, demand_kg: FloatArray,
+               supply_issue: Sequence[str], buyer_issue: Sequence[str], supply_province: IntArray,
+               supply_products: Sequence[ProductMatch], demand_products: Sequence[ProductMatch],
+               province_names: Sequence[str], lot_hub: Sequence[str],
+               taxonomy: Taxonomy) -> PlanBasis:
+    """Everything of :class:`PlanBasis`, once per ``prepare()``."""
+    n_lots, n_rows = len(lots), len(supplier_ids)
+    member_lot = np.repeat(np.arange(n_lots, dtype=np.int64), np.diff(lots.member_ptr))
+    total = lots.quantity_kg[member_lot]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        member_share = np.where(total > 0, lots.member_kg / total, 0.0)
+    member_supplier = tuple(supplier_ids[r] for r in lots.member_row.tolist())
+    lot_records = tuple(LotRecord(
+        lot_id=lots.lot_id[i], product_id=taxonomy.products[lots.product[i]].product_id,
+        hub=lot_hub[i],
+        province=province_names[lots.province[i]] if lots.province[i] >= 0 else "",
+        quantity_kg=float(lots.quantity_kg[i]), members=members,
+        hub_lat=float(lots.hub_lat[i]), hub_lon=float(lots.hub_lon[i]))
+        for i, members in enumerate(_member_tuples(
+            lots.member_ptr, member_supplier, np.arange(n_lots),
+            lots.quantity_kg[member_lot] * member_share)))
+    lot_of_row = np.full(n_rows, -1, dtype=np.int64)
+    lot_of_row[lots.member_row] = member_lot
+    order = np.array(sorted(range(n_rows), key=supplier_ids.__getitem__), dtype=np.int64)
+
+    name_of = [*province_names, UNKNOWN_PROVINCE]  # index -1: unknown
+    groups = sorted({name_of[g] for g in supply_province.tolist()})
+    group_of_name = {name: k for k, name in enumerate(groups)}
+    group_of_province = np.array([group_of_name.get(name, -1) for name in name_of],
+                                 dtype=np.int64)
+    province_of_row = group_of_province[supply_province]
+    return PlanBasis(
+        buyer_ids=tuple(buyer_ids), lot_records=lot_records, member_lot=member_lot,
+        member_share=member_share, member_supplier=member_supplier, lot_of_row=lot_of_row,
+        row_has_issue=np.array([bool(x) for x in supply_issue], dtype=bool),
+        buyer_issue=tuple(buyer_issue),
+        buyer_has_issue=np.array([bool(x) for x in buyer_issue], dtype=bool),
+        supplier_order=order, province_names=tuple(groups), province_of_row=province_of_row,
+        province_suppliers=tuple(np.bincount(province_of_row, minlength=len(groups)).tolist()),
+        province_supply_kg=tuple(np.bincount(province_of_row, weights=supply_kg,
+                                             minlength=len(groups)).tolist()),
+        product_supply_kg=_kg_by_product(supply_products, supply_kg),
+        product_demand_kg=_kg_by_product(demand_products, demand_kg),
+        supply_kg=float(supply_kg.sum()), demand_kg=float(demand_kg.sum()),
+        pairs=PairIndex.build(candidates, n_lots=n_lots, n_buyers=len(buyer_ids)))
+
+
+def _kg_by_product(products: Sequence[ProductMatch], kg: FloatArray) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for m, q in zip(products, kg.tolist(), strict=True):
+        if m.product_id:
+            out[m.product_id] = out.get(m.product_id, 0.0) + q
+    return out
+
+
+def _member_tuples(ptr: IntArray, supplier: Sequence[str], lots: IntArray,
+                   kg: FloatArray) -> list[tuple[Member, ...]]:
+    """Per lot of ``lots``, its members with ``kg`` (one value per member of those lots,
+    lot after lot)."""
+    counts = (ptr[lots + 1] - ptr[lots]).tolist()
+    positions = _ranges(ptr[lots], ptr[lots + 1])
+    made = list(map(Member, [supplier[i] for i in positions.tolist()], kg.tolist()))
+    out, at = [], 0
+    for n in counts:
+        out.append(tuple(made[at:at + n]))
+        at += n
+    return out
+
+
+def _ranges(start: IntArray, stop: IntArray) -> IntArray:
+    """``start[0]..stop[0]``, ``start[1]..stop[1]``, ... concatenated."""
+    counts = stop - start
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(start - np.cumsum(counts) + counts, counts)
+    return (offsets + np.arange(total, dtype=np.int64)).astype(np.int64)
+
+
+def allocations(basis: PlanBasis, *, lots: Lots, candidates: Candidates, flow: FloatArray,
+                scores: FloatArray, taxonomy: Taxonomy, network: PortNetwork
+                ) -> list[Allocation]:
+    """One record per pair with flow, sorted by buyer id then lot id; members share the
+    kg in proportion to their offers."""
+    c = candidates
+    used = np.flatnonzero(flow > 0)
+    lot = c.lot[used]
+    kg = flow[used]
+    counts = lots.member_ptr[lot + 1] - lots.member_ptr[lot]
+    positions = _ranges(lots.member_ptr[lot], lots.member_ptr[lot + 1])
+    members = _member_tuples(lots.member_ptr, basis.member_supplier, lot,
+                             np.repeat(kg, counts) * basis.member_share[positions])
+    products = [taxonomy.products[i] for i in lots.product[lot].tolist()]
+    locode = network.locode
+    out = [Allocation(
+        buyer_id=basis.buyer_ids[b], lot_id=lots.lot_id[lt], product_id=product.product_id,
+        hs_code=product.hs_code, quantity_kg=q, score=s,
+        score_breakdown=dict(zip(FEATURES, f, strict=True)),
+        origin_port=locode[o], destination_port=locode[d], landed_cost_usd_per_kg=landed,
+        transit_days=days, members=m)
+        for b, lt, product, q, s, f, o, d, landed, days, m in zip(
+            c.buyer[used].tolist(), lot.tolist(), products, kg.tolist(),
+            scores[used].tolist(), c.features[used].tolist(), c.origin_port[used].tolist(),
+            c.destination_port[used].tolist(), c.landed_usd[used].tolist(),
+            c.transit_days[used].tolist(), members, strict=True)]
+    out.sort(key=lambda a: (a.buyer_id, a.lot_id))
+    return out
+
+
+def allocated_per_row(basis: PlanBasis, *, lots: Lots, lot_used: FloatArray,
+                      n_rows: int) -> FloatArray:
+    """kg allocated per supply row: its lot's kg used, shared in proportion to offers."""
+    allocated = np.zeros(n_rows)
+    lot = basis.member_lot
+    nonempty = lots.quantity_kg[lot] > 0
+    lot = lot[nonempty]
+    np.add.at(allocated, lots.member_row[nonempty],
+              lot_used[lot] * lots.member_kg[nonempty] / lots.quantity_kg[lot])
+    return allocated
+
+
+def by_province(basis: PlanBasis, allocated: FloatArray) -> tuple[dict[str, Any], ...]:
+    """Suppliers, suppliers served, kg offered and kg allocated per province (by name)."""
+    n = len(basis.province_names)
+    group = basis.province_of_row
+    served = np.bincount(group[allocated > 1e-6], minlength=n).tolist()
+    kg = np.bincount(group, weights=allocated, minlength=n).tolist()
+    return tuple({"province": name, "suppliers": suppliers, "suppliers_served": s,
+                  "supply_kg": supply, "allocated_kg": a}
+                 for name, suppliers, s, supply, a in zip(
+                     basis.province_names, basis.province_suppliers, served,
+                     basis.province_supply_kg, kg, strict=True))
+
+
+def by_product(basis: PlanBasis, allocations: Sequence[Allocation],
+               taxonomy: Taxonomy) -> tuple[dict[str, Any], ...]:
+    """kg offered, asked and allocated per product."""
+    allocated: dict[str, float] = {}
+    for a in allocations:
+        allocated[a.product_id] = allocated.get(a.product_id, 0.0) + a.quantity_kg
+    names = {*basis.product_supply_kg, *basis.product_demand_kg, *allocated}
+    return tuple({"product_id": name, "hs_code": taxonomy[name].hs_code,
+                  "supply_kg": basis.product_supply_kg.get(name, 0.0),
+                  "demand_kg": basis.product_demand_kg.get(name, 0.0),
+                  "allocated_kg": allocated.get(name, 0.0)} for name in sorted(names))
