@@ -218,9 +218,11 @@ class _RouteTable:
     first: npt.NDArray[np.int8]
 
 
-def _route_table(lots: Lots, buyers: Buyers, blocks: list[_Product], *, transport: list[str],
-                 max_days: FloatArray, network: PortNetwork, rates: FreightRates
-                 ) -> _RouteTable:
+def _route_table(lots: Lots, buyers: Buyers, products: list[_Product], *,
+                 transport: list[str], max_days: FloatArray, network: PortNetwork,
+                 rates: FreightRates) -> _RouteTable:
+    """Routes priced once per (hub, port) that some lot of a product and some buyer of it
+    make, as :func:`~matching._logistics.plan_routes` prices them per pair."""
     island = hub_islands(lots.hub_lat, lots.hub_lon, lots.regency)
     index: dict[tuple[float, float, str, str, float], int] = {}
     hub = np.array([index.setdefault(key, len(index)) for key in zip(
@@ -236,9 +238,9 @@ def _route_table(lots: Lots, buyers: Buyers, blocks: list[_Product], *, transpor
     column = np.full(len(network.name), -1, dtype=np.int64)
     column[ports] = np.arange(len(ports))
     needed = np.zeros((len(keys), len(ports) + 1), dtype=bool)
-    for b in blocks:
-        needed[np.ix_(np.unique(hub[b.lots]),
-                      column[np.unique(b.destination[b.destination >= 0])])] = True
+    for p in products:
+        needed[np.ix_(np.unique(hub[p.lots]),
+                      column[np.unique(p.destination[p.destination >= 0])])] = True
     shape = needed.shape
     cost, days = np.full(shape, np.inf), np.full(shape, np.inf)
     origin, first = np.full(shape, -1, dtype=np.int16), np.zeros(shape, dtype=np.int8)
