@@ -21,6 +21,7 @@ from ._files import write_many_atomic
 from ._html_report import report_html
 from ._pipeline import match
 from ._plan import Plan, csv_files
+from ._plan_json import plan_json_bytes
 from ._products import normalize_products
 from ._regions import resolve_regions
 from ._taxonomy import read_products
@@ -105,9 +106,9 @@ def _options(path: Path | None, kind: type[Weights] | type[Config]) -> Weights |
 def _write(args: argparse.Namespace, plan: Plan) -> None:
     """Every output file or none: all are prepared, then written and renamed together
     (the plan JSON as it is made, a chunk at a time)."""
-    files: list[tuple[Path, str | Iterable[str]]] = []
+    files: list[tuple[Path, str | Iterable[str | bytes]]] = []
     if args.out is not None:
-        files.append((args.out, itertools.chain(plan.json_chunks(), ["\n"])))
+        files.append((args.out, itertools.chain(plan_json_bytes(plan), [b"\n"])))
     if args.report is not None:
         files.append((args.report, report_html(plan)))
     try:

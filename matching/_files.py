@@ -38,12 +38,13 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     write_many_atomic([(path, text)])
 
 
-def write_many_atomic(files: Iterable[tuple[str | os.PathLike[str], str | Iterable[str]]]
-                      ) -> None:
+def write_many_atomic(
+        files: Iterable[tuple[str | os.PathLike[str], str | Iterable[str | bytes]]]) -> None:
     """Write several ``(path, text)`` files: every temporary file is written and flushed
     first, then all are renamed into place, so a failure while writing leaves every
-    target untouched. A text may be given as an iterable of pieces, written as they come
-    (a large file is then never held in memory whole).
+    target untouched. Texts are written as UTF-8; a text may be given as an iterable of
+    pieces (text, or bytes already in UTF-8), written as they come, so a large file is
+    never held in memory whole.
 
     Raises
     ------
@@ -62,12 +63,9 @@ def write_many_atomic(files: Iterable[tuple[str | os.PathLike[str], str | Iterab
             except OSError as exc:  # name the target, not the temporary file
                 raise OSError(exc.errno, exc.strerror, str(target)) from None
             pending.append((tmp, target))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                if isinstance(text, str):
-                    handle.write(text)
-                else:
-                    for piece in text:
-                        handle.write(piece)
+            with os.fdopen(fd, "wb") as handle:
+                for piece in [text] if isinstance(text, str) else text:
+                    handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, _mode(target))

@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from ._files import csv_text, write_many_atomic
 from ._optional import require
-from ._plan_json import plan_json_chunks
+from ._plan_json import plan_json_bytes, plan_json_chunks
 from ._weights import FEATURES
 
 __all__ = ["Allocation", "Candidate", "CandidateTable", "LotRecord", "Member", "Plan", "Summary",
@@ -328,7 +328,8 @@ class Plan:
         """
         if path is None:
             return "".join(self.json_chunks(indent=indent))
-        write_many_atomic([(path, itertools.chain(self.json_chunks(indent=indent), ["\n"]))])
+        write_many_atomic([(path, itertools.chain(plan_json_bytes(self, indent=indent),
+                                                  [b"\n"]))])
         return None
 
     def records(self, table: Table) -> list[dict[str, Any]]:

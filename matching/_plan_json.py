@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["CHUNK_PAIRS", "CHUNK_RECORDS", "float_texts", "json_float", "plan_json_chunks"]
+__all__ = ["CHUNK_PAIRS", "CHUNK_RECORDS", "float_texts", "json_float", "plan_json_bytes",
+           "plan_json_chunks"]
 
 #: Candidate records formatted per array step.
 CHUNK_PAIRS = 65_536
@@ -237,8 +238,8 @@ def _key(key: Any) -> str:
 def _candidate_chunks(lot_ids: Sequence[str], buyer_ids: Sequence[str],
                       lot: npt.NDArray[np.int64], buyer: npt.NDArray[np.int64],
                       score: npt.NDArray[np.float64], layout: _Layout,
-                      level: int) -> Iterator[str]:
-    """The candidates list at ``level``, as ``[`` ... ``]`` in chunks of records."""
+                      level: int) -> Iterator[str | bytes]:
+    """The candidates list at ``level``, as ``[`` ... ``]`` in chunks of records (UTF-8)."""
     if not len(lot):
         yield "[]"
         return
@@ -252,10 +253,10 @@ def _candidate_chunks(lot_ids: Sequence[str], buyer_ids: Sequence[str],
         fields = [lots[lot[part]], buyers[buyer[part]], _float_matrix(score[part])]
         pieces: list[ByteMatrix | bytes] = [
             p.encode() if isinstance(p, str) else fields[i // 2] for i, p in enumerate(parts)]
-        text = _compact(pieces, len(fields[0])).decode()
+        data = _compact(pieces, len(fields[0]))
         if start + CHUNK_PAIRS >= len(lot):
-            text = text[:-len(sep)] + layout.newline(level) + "]"
-        yield text
+            data = data[:-len(sep)] + (layout.newline(level) + "]").encode()
+        yield data
 
 
 def _compact(pieces: Sequence[ByteMatrix | bytes], rows: int) -> bytes:
@@ -296,6 +297,27 @@ def plan_json_chunks(plan: Any, *, indent: int | None = 2) -> Iterator[str]:
     >>> text == json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
     True
     """
+    for piece in _pieces(plan, indent):
+        yield piece.decode() if isinstance(piece, bytes) else piece
+
+
+def plan_json_bytes(plan: Any, *, indent: int | None = 2) -> Iterator[bytes]:
+    """:func:`plan_json_chunks` encoded as UTF-8 (what a file gets, without decoding the
+    candidate records made as bytes).
+
+    Examples
+    --------
+    >>> import matching
+    >>> plan = matching.match(matching.demo_supply(), matching.demo_demand())
+    >>> b"".join(plan_json_bytes(plan)) == "".join(plan_json_chunks(plan)).encode()
+    True
+    """
+    for piece in _pieces(plan, indent):
+        yield piece if isinstance(piece, bytes) else piece.encode()
+
+
+def _pieces(plan: Any, indent: int | None) -> Iterator[str | bytes]:
+    """The pieces of the plan JSON: text, or UTF-8 bytes for the candidate records."""
     from ._plan import _PARTS, CandidateTable
 
     layout = _Layout(indent)
