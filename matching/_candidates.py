@@ -260,23 +260,41 @@ def _route_table(lots: Lots, buyers: Buyers, products: list[_Product], *,
     return _RouteTable(hub, column, len(ports), cost, days, origin, first)
 
 
+#: The feasible pairs' arrays and their types, as :class:`Candidates` holds them.
+_PAIR_FIELDS: dict[str, type] = {
+    "lot": np.int64, "buyer": np.int64, "freight": np.float64, "days": np.float64,
+    "landed": np.float64, "origin": np.int64, "destination": np.int64, "first": np.int64}
+
+
 @dataclass(slots=True)
 class _Found:
-    """What the blocks found: feasible pairs in parts (each lot's pairs in one part, by
-    buyer), and the rejections summarised as they come."""
+    """What the blocks found: the feasible pairs, written as they come into arrays with
+    room for every pair checked (address space only: pages are touched as they are
+    written, and the arrays shrink in place to the pairs found), with their features; and
+    the rejections summarised as they come."""
 
     rejections: Rejections
-    parts: dict[str, list[npt.NDArray[Any]]]
+    pairs: dict[str, npt.NDArray[Any]]
+    features: FloatArray
+    readiness: FloatArray
+    n: int = 0
+
+    def shrink(self) -> None:
+        """Give back the room not used (``realloc``: large arrays are not copied)."""
+        for values in (*self.pairs.values(), self.features):
+            values.resize((self.n, *values.shape[1:]), refcheck=False)
 
 
-def _new_found(n_lots: int, n_buyers: int, vocabulary: tuple[str, ...]) -> _Found:
-    rejections = Rejections.empty(n_lots, n_buyers, vocabulary)
-    rejections.buyer_first[:] = n_lots  # after every lot until a block finds one
-    return _Found(rejections, {name: [] for name in _PART_FIELDS})
+def _new_found(lots: Lots, n_buyers: int, vocabulary: tuple[str, ...], room: int) -> _Found:
+    rejections = Rejections.empty(len(lots), n_buyers, vocabulary)
+    rejections.buyer_first[:] = len(lots)  # after every lot until a block finds one
+    readiness = np.array([0.5 * bool(c & SAFETY_CERTS) + 0.5 * bool(c & MARKET_CERTS)
+                          for c in lots.certifications])
+    return _Found(rejections, {name: np.empty(room, dtype=dtype)
+                               for name, dtype in _PAIR_FIELDS.items()},
+                  np.empty((room, len(FEATURES))), readiness)
 
 
-_PART_FIELDS = ("lot", "buyer", "substitute", "freight", "days", "landed", "origin",
-                "destination", "first")
 _GRADE, _CERTIFICATION, _TRANSIT, _PRICE = (REJECTIONS.index(r) for r in
                                             ("grade", "certification", "transit", "price"))
 
@@ -307,11 +325,17 @@ def _check_block(ls: IntArray, product: _Product, *, lots: Lots, buyers: Buyers,
     feasible = np.flatnonzero(reason < 0)
     rows, cols = np.divmod(feasible, len(bs))
     cells = cell.ravel()[feasible]
-    for name, values in zip(_PART_FIELDS, (
-            ls[rows], bs[cols], product.substitute[cols], freight.ravel()[feasible],
-            days.ravel()[feasible], landed.ravel()[feasible], np.take(table.origin, cells),
-            dest[cols], np.take(table.first, cells)), strict=True):
-        found.parts[name].append(values)
+    lot, buyer = ls[rows], bs[cols]
+    new = slice(found.n, found.n + len(feasible))
+    for name, values in zip(_PAIR_FIELDS, (
+            lot, buyer, freight.ravel()[feasible], days.ravel()[feasible],
+            landed.ravel()[feasible], np.take(table.origin, cells), dest[cols],
+            np.take(table.first, cells)), strict=True):
+        found.pairs[name][new] = values
+    _features(found.features[new], lot, buyer, product.substitute[cols],
+              found.pairs["freight"][new], found.pairs["landed"][new], lots=lots,
+              buyers=buyers, readiness=found.readiness)
+    found.n += len(feasible)
     if len(feasible) < reason.size:
         _summarise(reason, ls, product, grade=grade, days=days, landed=landed,
                    ceiling=ceiling, buyers=buyers, need=need, r=found.rejections)
@@ -355,30 +379,20 @@ def _summarise(reason: npt.NDArray[np.int8], ls: IntArray, product: _Product, *,
             np.minimum.at(r.buyer_lowest_landed_usd, buyer_cols, lowest.min(axis=0)[cols])
 
 
-def _assemble(parts: dict[str, list[npt.NDArray[Any]]], n_lots: int
-              ) -> dict[str, npt.NDArray[Any]]:
-    """The parts' pairs in (lot, buyer) order. Each lot's pairs are in one part, by buyer:
-    when the parts come in lot order (each product's lots are consecutive, as lot ids sort
-    them) they are joined as they are; otherwise a pair goes to its lot's start plus its
-    rank within the lot (no sort either way)."""
-    lot = np.concatenate(parts.pop("lot")) if parts["lot"] else np.zeros(0, dtype=np.int64)
-    out: dict[str, npt.NDArray[Any]] = {"lot": lot}
-    n = len(lot)
-    position = None
-    if n and not (lot[1:] >= lot[:-1]).all():
-        count = np.bincount(lot, minlength=n_lots)
-        runs = np.flatnonzero(np.r_[True, lot[1:] != lot[:-1]])
-        position = np.r_[0, np.cumsum(count)[:-1]][lot] + np.arange(n) - np.repeat(
-            runs, np.diff(np.r_[runs, n]))
-        out["lot"] = np.repeat(np.arange(n_lots), count)
-    for name, dtype in zip(_PART_FIELDS[1:], (np.int64, bool, float, float, float, np.int64,
-                                              np.int64, np.int64), strict=True):
-        values = np.concatenate(parts.pop(name)).astype(dtype, copy=False) if n else \
-            np.zeros(0, dtype=dtype)
-        if position is not None:
-            values[position] = values.copy()
-        out[name] = values
-    return out
+def _in_lot_order(found: _Found, n_lots: int) -> None:
+    """Put the pairs in (lot, buyer) order. Each lot's pairs came in one block, by buyer:
+    when the blocks came in lot order (each product's lots are consecutive, as lot ids sort
+    them) nothing moves; otherwise a pair goes to its lot's start plus its rank within the
+    lot (no sort either way)."""
+    lot, n = found.pairs["lot"], found.n
+    if n == 0 or (lot[1:] >= lot[:-1]).all():
+        return
+    count = np.bincount(lot, minlength=n_lots)
+    runs = np.flatnonzero(np.r_[True, lot[1:] != lot[:-1]])
+    position = np.r_[0, np.cumsum(count)[:-1]][lot] + np.arange(n) - np.repeat(
+        runs, np.diff(np.r_[runs, n]))
+    for values in (*found.pairs.values(), found.features):
+        values[position] = values.copy()
 
 
 def _features(out: FloatArray, lot: IntArray, buyer: IntArray,
@@ -413,7 +427,8 @@ def build_candidates(lots: Lots, buyers: Buyers, *, taxonomy: Taxonomy, network:
     table = _route_table(lots, buyers, products, transport=transport, max_days=max_days,
                          network=network, rates=rates)
     have, need, vocabulary = _cert_masks(lots.certifications, buyers.certifications_required)
-    found = _new_found(n_lots, n_buyers, vocabulary)
+    room = sum(len(p.lots) * len(p.buyers) for p in products)
+    found = _new_found(lots, n_buyers, vocabulary, room)
     for product in products:
         step = max(1, block_pairs // len(product.buyers))
         for start in range(0, len(product.lots), step):
@@ -421,17 +436,10 @@ def build_candidates(lots: Lots, buyers: Buyers, *, taxonomy: Taxonomy, network:
                          table=table, have=have, need=need, found=found)
     r = found.rejections
     r.buyer_first[r.buyer_count == 0] = -1
-    pairs = _assemble(found.parts, n_lots)
-    lot, buyer = pairs["lot"], pairs["buyer"]
-    readiness = np.array([0.5 * bool(c & SAFETY_CERTS) + 0.5 * bool(c & MARKET_CERTS)
-                          for c in lots.certifications])
-    features = np.empty((len(lot), len(FEATURES)))
-    for start in range(0, len(lot), block_pairs):  # bounded temporaries
-        part = slice(start, start + block_pairs)
-        _features(features[part], lot[part], buyer[part], pairs["substitute"][part],
-                  pairs["freight"][part], pairs["landed"][part], lots=lots, buyers=buyers,
-                  readiness=readiness)
-    freight, landed = pairs["freight"], pairs["landed"]
+    found.shrink()
+    _in_lot_order(found, n_lots)
+    pairs, features = found.pairs, found.features
+    lot, buyer, freight, landed = pairs["lot"], pairs["buyer"], pairs["freight"], pairs["landed"]
     return Candidates(
         lot=lot, buyer=buyer, features=features, freight_usd=freight,
         transit_days=pairs["days"], landed_usd=landed, origin_port=pairs["origin"],
