@@ -65,6 +65,19 @@ def _float_text(value: float) -> str:
     return float.__repr__(value)
 
 
+@cache
+def _decimals() -> ByteMatrix:
+    """Row ``f``: the six decimals of ``f / 1e6`` without trailing zeros (at least one),
+    NUL-padded."""
+    frac = np.arange(10 ** DECIMALS, dtype=np.int64)
+    table = np.zeros((len(frac), DECIMALS), dtype=np.uint8)
+    for k in range(DECIMALS):
+        power = 10 ** (DECIMALS - 1 - k)
+        keep = (frac % (power * 10) != 0) | (k == 0)
+        table[:, k] = np.where(keep, _ZERO + (frac // power) % 10, 0)
+    return table
+
+
 def _float_matrix(values: npt.NDArray[np.float64]) -> ByteMatrix:
     """``json_float`` of every value as the rows of a byte matrix, NUL-padded."""
     v = np.asarray(values, dtype=np.float64)
@@ -89,11 +102,7 @@ def _float_matrix(values: npt.NDArray[np.float64]) -> ByteMatrix:
         digit = (whole // power) % 10
         out[:, 1 + j] = np.where((whole >= power) | (power == 1), _ZERO + digit, 0)
     out[:, 1 + digits] = _DOT
-    for k in range(DECIMALS):  # decimals without trailing zeros, at least one
-        power = 10 ** (DECIMALS - 1 - k)
-        digit = (frac // power) % 10
-        keep = (frac % (power * 10) != 0) | (k == 0)
-        out[:, 2 + digits + k] = np.where(keep, _ZERO + digit, 0)
+    out[:, 2 + digits:2 + digits + DECIMALS] = _decimals()[frac]
     if len(slow):
         out[slow] = 0
         for row, text in zip(slow.tolist(), slow_text, strict=True):
