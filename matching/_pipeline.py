@@ -21,6 +21,7 @@ from ._consolidate import Lots, consolidate, smallest_moq_in_reach
 from ._exceptions import InputError, Problem
 from ._explain import ROUNDING_KG, Outcome, demand_reason, lot_reason
 from ._flow import flow_available
+from ._gc import gc_paused
 from ._logistics import PortNetwork, default_network
 from ._parallel import check_executor, map_chunks
 from ._plan import (
@@ -37,7 +38,7 @@ from ._quality import GRADE_NAMES
 from ._regions import Gazetteer, RegionMatch, default_gazetteer, locate_rows, region_problems
 from ._schema import DemandTable, SupplyTable, locate, read_demand, read_supply
 from ._sensitivity import Sensitivity, sensitivity
-from ._solve import LP_METHOD, LpMethod, solve_assignment
+from ._solve import LP_METHOD, LpMethod, Solution, solve_assignment
 from ._sources import Source
 from ._stories import Stories
 from ._taxonomy import Taxonomy, default_taxonomy, read_products
@@ -229,14 +230,15 @@ def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor 
     candidates = build_candidates(lots, buyers, taxonomy=taxonomy, network=network,
                                   rates=cfg.freight)
     stages.next("index")
-    basis = _assemble.plan_basis(
-        lots=lots, candidates=candidates,
-        buyer_ids=[demand_table.buyer_id[i] for i in buyer_rows.tolist()],
-        supplier_ids=supply_table.supplier_id, supply_kg=supply_table.quantity_kg,
-        demand_kg=demand_table.quantity_kg, supply_issue=supply_issue,
-        buyer_issue=buyer_issue, supply_province=regions.province, supply_products=supply_products,
-        demand_products=demand_products, province_names=gazetteer.province, lot_hub=lot_hub,
-        taxonomy=taxonomy)
+    with gc_paused():
+        basis = _assemble.plan_basis(
+            lots=lots, candidates=candidates,
+            buyer_ids=[demand_table.buyer_id[i] for i in buyer_rows.tolist()],
+            supplier_ids=supply_table.supplier_id, supply_kg=supply_table.quantity_kg,
+            demand_kg=demand_table.quantity_kg, supply_issue=supply_issue,
+            buyer_issue=buyer_issue, supply_province=regions.province,
+            supply_products=supply_products, demand_products=demand_products,
+            province_names=gazetteer.province, lot_hub=lot_hub, taxonomy=taxonomy)
     return Prepared(cfg, supply_table, demand_table, supply_products, demand_products, regions,
                     supply_issue, demand_issue, lots, lot_hub, buyer_rows, buyers, candidates,
                     taxonomy, gazetteer, network, time.perf_counter() - start, basis)
@@ -369,7 +371,7 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
     start = time.perf_counter()
     stages.next("solve")
     w = np.array(weights.as_array())
-    c, lots, buyers, tax = p.candidates, p.lots, p.buyers, p.taxonomy
+    c, lots, buyers = p.candidates, p.lots, p.buyers
     scores = c.features @ w / w.sum() if len(c) else np.zeros(0)
     cfg = p.config
     solution = solve_assignment(
@@ -380,6 +382,14 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         coverage_kg=cfg.coverage_min_kg, time_limit=cfg.time_limit, mip_gap=cfg.mip_gap,
         lp_method=_lp_method(cfg.solver), executor=executor)
     stages.next("plan")
+    with gc_paused():
+        return _plan(p, weights, solution, scores, start)
+
+
+def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
+          start: float) -> Plan:
+    """The plan's records from the solver's flows (``start``: when the solve began)."""
+    c, lots, buyers, tax, cfg = p.candidates, p.lots, p.buyers, p.taxonomy, p.config
     flow, basis = solution.flow, p.basis
     buyer_ids = list(basis.buyer_ids)
     supplier_ids = p.supply.supplier_id

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._gc import gc_paused
+
 __all__ = ["CHUNK_PAIRS", "CHUNK_RECORDS", "float_texts", "json_float", "plan_json_bytes",
            "plan_json_chunks"]
 
@@ -289,7 +291,8 @@ def _table_chunks(encoder: _Encoder, records: Sequence[Any], layout: _Layout
         return
     inner = layout.newline(2)
     for start in range(0, len(records), CHUNK_RECORDS):
-        texts = encoder.column(records[start:start + CHUNK_RECORDS], 2)
+        with gc_paused():  # many small objects, no cycles
+            texts = encoder.column(records[start:start + CHUNK_RECORDS], 2)
         yield ("[" if start == 0 else layout.item) + inner + (layout.item + inner).join(texts)
     yield layout.newline(1) + "]"
 
