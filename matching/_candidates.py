@@ -30,9 +30,10 @@ MARKET_CERTS = frozenset({"HALAL", "ORGANIC", "FAIRTRADE", "RAINFOREST", "KOSHER
                           "USDAORGANIC", "JAS"})
 SUBSTITUTE_FIT = 0.8
 LOGISTICS_SCALE_USD = 2.0
-#: Lot-buyer pairs checked per step of :func:`build_candidates`: bounds its work arrays
-#: (tens of MB) whatever the number of pairs.
-BLOCK_PAIRS = 1 << 19
+#: Lot-buyer pairs checked per step of :func:`build_candidates`: bounds its work arrays to
+#: about 1 MB each whatever the number of pairs (small enough for the allocator to reuse
+#: them from block to block: larger blocks fault in fresh pages each time).
+BLOCK_PAIRS = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
