@@ -267,12 +267,17 @@ _PAIR_FIELDS: dict[str, type] = {
     "landed": np.float64, "origin": np.int64, "destination": np.int64, "first": np.int64}
 
 
+#: Most pairs the feasible pairs' arrays make room for at first (address space, 112 bytes a
+#: pair: 3.5 GiB at most); they grow if more pairs are feasible.
+ROOM_PAIRS = 1 << 25
+
+
 @dataclass(slots=True)
 class _Found:
     """What the blocks found: the feasible pairs, written as they come into arrays with
-    room for every pair checked (address space only: pages are touched as they are
-    written, and the arrays shrink in place to the pairs found), with their features; and
-    the rejections summarised as they come."""
+    room for every pair checked, up to :data:`ROOM_PAIRS` (address space only: pages are
+    touched as they are written, and the arrays shrink in place to the pairs found), with
+    their features; and the rejections summarised as they come."""
 
     rejections: Rejections
     pairs: dict[str, npt.NDArray[Any]]
@@ -280,10 +285,20 @@ class _Found:
     readiness: FloatArray
     n: int = 0
 
-    def shrink(self) -> None:
-        """Give back the room not used (``realloc``: large arrays are not copied)."""
+    def _resize(self, size: int) -> None:
+        # ``realloc``: large arrays move their pages, they are not copied.
         for values in (*self.pairs.values(), self.features):
-            values.resize((self.n, *values.shape[1:]), refcheck=False)
+            values.resize((size, *values.shape[1:]), refcheck=False)
+
+    def room_for(self, k: int) -> slice:
+        """Where the next ``k`` feasible pairs go, growing the arrays when they are full."""
+        if self.n + k > len(self.features):
+            self._resize(max(2 * len(self.features), self.n + k))
+        return slice(self.n, self.n + k)
+
+    def shrink(self) -> None:
+        """Give back the room not used."""
+        self._resize(self.n)
 
 
 def _new_found(lots: Lots, n_buyers: int, vocabulary: tuple[str, ...], room: int) -> _Found:
@@ -327,7 +342,7 @@ def _check_block(ls: IntArray, product: _Product, *, lots: Lots, buyers: Buyers,
     rows, cols = np.divmod(feasible, len(bs))
     cells = cell.ravel()[feasible]
     lot, buyer = ls[rows], bs[cols]
-    new = slice(found.n, found.n + len(feasible))
+    new = found.room_for(len(feasible))
     for name, values in zip(_PAIR_FIELDS, (
             lot, buyer, freight.ravel()[feasible], days.ravel()[feasible],
             landed.ravel()[feasible], np.take(table.origin, cells), dest[cols],
@@ -428,7 +443,7 @@ def build_candidates(lots: Lots, buyers: Buyers, *, taxonomy: Taxonomy, network:
     table = _route_table(lots, buyers, products, transport=transport, max_days=max_days,
                          network=network, rates=rates)
     have, need, vocabulary = _cert_masks(lots.certifications, buyers.certifications_required)
-    room = sum(len(p.lots) * len(p.buyers) for p in products)
+    room = min(sum(len(p.lots) * len(p.buyers) for p in products), ROOM_PAIRS)
     found = _new_found(lots, n_buyers, vocabulary, room)
     for product in products:
         step = max(1, block_pairs // len(product.buyers))
