@@ -222,6 +222,30 @@ def test_plan_routes_matches_the_reference(hubs, picks):
         assert r.transit_days[k] == pytest.approx(days)
 
 
+def test_routes_priced_in_chunks_are_the_same(monkeypatch):
+    """``cheapest_routes`` prices (hub, destination) combinations a chunk at a time; any
+    chunk size gives the same bytes."""
+    import matching._logistics as logistics
+
+    rng = np.random.default_rng(11)
+    regency = rng.integers(0, len(G.regency), 60)
+    lat, lon = G.regency_lat[regency], G.regency_lon[regency]
+    transport = rng.choice(["air", "reefer", "dry"], 60).tolist()
+    ports = [i for i in range(len(NET.name)) if not NET.origin[i]]
+    hub = rng.integers(0, 60, 2000)
+    destination = np.array(ports)[rng.integers(0, len(ports), 2000)]
+    destination[rng.random(2000) < 0.05] = -1
+    args = dict(hub_lat=lat, hub_lon=lon, hub_island=hub_islands(lat, lon, regency),
+                transport=transport, max_days=rng.choice([3.0, 12.0, np.inf], 60), hub=hub,
+                destination=destination)
+    whole = plan_routes(NET, RATES, **args)
+    assert len(np.unique(hub * len(NET.name) + destination)) > 1000
+    monkeypatch.setattr(logistics, "ROUTE_CHUNK", 7)
+    chunked = plan_routes(NET, RATES, **args)
+    for name in ("cost_usd_per_kg", "transit_days", "origin_port", "first_leg"):
+        assert getattr(chunked, name).tobytes() == getattr(whole, name).tobytes(), name
+
+
 def test_unknown_destination_is_unreachable():
     r = plan_routes(NET, RATES, hub_lat=np.array([-4.0]), hub_lon=np.array([122.5]),
                     hub_island=["sulawesi"], transport=["dry"], max_days=np.array([np.inf]),
