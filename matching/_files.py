@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["csv_cell", "csv_text", "write_atomic", "write_many_atomic"]
+__all__ = ["csv_cell", "csv_field", "csv_text", "write_atomic", "write_many_atomic"]
 
 #: First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
 #: (or that they strip before doing so: tab, carriage return, line feed).
@@ -109,6 +109,20 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def csv_field(value: str) -> str:
+    """One text cell as :func:`csv_text` writes it inside a row (formula-escaped, quoted
+    when needed).
+
+    Examples
+    --------
+    >>> [csv_field(v) for v in ["kopi", "a,b", "=1+1"]]
+    ['kopi', '"a,b"', "'=1+1"]
+    """
+    out = io.StringIO()
+    csv.writer(out).writerow([csv_cell(value), ""])
+    return out.getvalue()[:-len(",\r\n")]
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:

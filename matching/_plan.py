@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from ._files import csv_text, write_many_atomic
+from ._files import csv_field, csv_text, write_many_atomic
+from ._gc import gc_paused
 from ._optional import require
-from ._plan_json import plan_json_bytes, plan_json_chunks
+from ._plan_json import candidates_csv, plan_json_bytes, plan_json_chunks
 from ._weights import FEATURES
 
 __all__ = ["Allocation", "Candidate", "CandidateTable", "LotRecord", "Member", "Plan", "Summary",
@@ -210,26 +212,74 @@ def _round(value: Any) -> Any:
     return value
 
 
+def _plain(value: Any) -> Any:
+    """``_round(dataclasses.asdict(value))`` for the plan's records, without the deep
+    copies: records become dicts (fields in order), tuples lists, floats rounded to 6
+    decimals; text, numbers and None stay as they are."""
+    kind = type(value)
+    if kind is float:
+        return round(value, 6)
+    if kind is str or value is None or kind is int or kind is bool:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: _leaf(getattr(value, name)) for name in names}
+    if kind is list or kind is tuple:
+        return [_leaf(v) for v in value]
+    if kind is dict:
+        return {k: _leaf(v) for k, v in value.items()}
+    return _round(copy.deepcopy(value))  # as asdict and _round treat anything else
+
+
+def _leaf(value: Any) -> Any:
+    """:func:`_plain`, with text and floats (most values) handled without a call."""
+    kind = type(value)
+    return value if kind is str else round(value, 6) if kind is float else _plain(value)
+
+
+#: Field names per record type, for :func:`_plain`.
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 _SUMMARY_COLUMNS = {
     "by_province": ["province", "suppliers", "suppliers_served", "supply_kg", "allocated_kg"],
     "by_product": ["product_id", "hs_code", "supply_kg", "demand_kg", "allocated_kg"],
 }
 
 
-def csv_files(plan: Plan, folder: Path) -> list[tuple[Path, str]]:
+def csv_files(plan: Plan, folder: Path) -> list[tuple[Path, str | Iterable[bytes]]]:
     """``(path, CSV text)`` of every table of ``plan`` in ``folder`` (see
-    :meth:`Plan.to_csv`)."""
-    data = plan.to_dict()
-    files = []
+    :meth:`Plan.to_csv`); the candidate pairs as UTF-8 pieces made as they are written."""
+    files: list[tuple[Path, str | Iterable[bytes]]] = []
+    allocations = plan._part("allocations")  # for its table and its members' table
     for table in TABLES:
-        rows = _records(data, table)
-        columns = list(rows[0]) if rows else _columns(table)
-        files.append((folder / f"{table}.csv", csv_text(columns, rows)))
+        path = folder / f"{table}.csv"
+        if table == "candidates" and _fast_csv(plan.candidates):
+            assert isinstance(plan.candidates, CandidateTable)
+            header = csv_text(_columns(table), []).encode()
+            rows = candidates_csv(*plan.candidates.arrays(), cell=csv_field)
+            files.append((path, itertools.chain([header], rows)))
+            continue
+        records = _records({table: allocations}, table) if table == "allocations" else \
+            plan.records(table)
+        columns = list(records[0]) if records else _columns(table)
+        files.append((path, csv_text(columns, records)))
     members = [{"buyer_id": a["buyer_id"], "lot_id": a["lot_id"], **m}
-               for a in data["allocations"] for m in a["members"]]
+               for a in allocations for m in a["members"]]
     files.append((folder / "allocation_members.csv", csv_text(
         ["buyer_id", "lot_id", "supplier_id", "quantity_kg"], members)))
     return files
+
+
+def _fast_csv(candidates: Sequence[Candidate]) -> bool:
+    """Whether the candidates CSV can be made from arrays: a table of them, and no id with
+    a NUL character (the array steps use NUL as padding; CSV, unlike JSON, keeps it)."""
+    if not isinstance(candidates, CandidateTable):
+        return False
+    lot_ids, buyer_ids, *_ = candidates.arrays()
+    return not any("\0" in text for text in (*lot_ids, *buyer_ids))
 
 
 def _records(data: dict[str, Any], table: Table) -> list[dict[str, Any]]:
@@ -295,10 +345,11 @@ class Plan:
     def _part(self, name: str) -> Any:
         """One top-level part of :meth:`to_dict`, floats rounded to 6 decimals."""
         if name == "summary":
-            return _round(asdict(self.summary))
+            return _plain(self.summary)
         if name == "candidates" and isinstance(self.candidates, CandidateTable):
             return self.candidates.dicts()  # rounded as _round would
-        return [_round(asdict(record)) for record in getattr(self, name)]
+        with gc_paused():  # many small dicts and lists, no cycles
+            return [_plain(record) for record in getattr(self, name)]
 
     def json_chunks(self, *, indent: int | None = 2) -> Iterator[str]:
         """The plan JSON in pieces, made as they are read: joined, they are exactly

@@ -27,8 +27,8 @@ import numpy.typing as npt
 
 from ._gc import gc_paused
 
-__all__ = ["CHUNK_PAIRS", "CHUNK_RECORDS", "float_texts", "json_float", "plan_json_bytes",
-           "plan_json_chunks"]
+__all__ = ["CHUNK_PAIRS", "CHUNK_RECORDS", "candidates_csv", "float_texts", "json_float",
+           "plan_json_bytes", "plan_json_chunks"]
 
 #: Candidate records formatted per array step.
 CHUNK_PAIRS = 65_536
@@ -80,8 +80,11 @@ def _decimals() -> ByteMatrix:
     return table
 
 
-def _float_matrix(values: npt.NDArray[np.float64]) -> ByteMatrix:
-    """``json_float`` of every value as the rows of a byte matrix, NUL-padded."""
+def _float_matrix(values: npt.NDArray[np.float64],
+                  text: Callable[[float], str] = json_float) -> ByteMatrix:
+    """``json_float`` of every value as the rows of a byte matrix, NUL-padded; ``text``
+    formats the values the array steps leave to Python (any function that agrees with
+    ``json_float`` on finite values: ``repr(round(x, 6))`` for CSV)."""
     v = np.asarray(values, dtype=np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
         y = v * _SCALE
@@ -95,7 +98,7 @@ def _float_matrix(values: npt.NDArray[np.float64]) -> ByteMatrix:
     whole, frac = np.divmod(n, 10 ** DECIMALS)
     digits = max(len(str(int(whole.max()))) if len(whole) else 1, 1)
     slow = np.flatnonzero(~fast)
-    slow_text = [json_float(x).encode() for x in v[slow].tolist()]
+    slow_text = [text(x).encode() for x in v[slow].tolist()]
     width = max(2 + digits + DECIMALS, max(map(len, slow_text), default=0))
     out = np.zeros((len(v), width), dtype=np.uint8)
     out[:, 0] = np.where(np.signbit(v), _MINUS, 0)
@@ -107,8 +110,8 @@ def _float_matrix(values: npt.NDArray[np.float64]) -> ByteMatrix:
     out[:, 2 + digits:2 + digits + DECIMALS] = _decimals()[frac]
     if len(slow):
         out[slow] = 0
-        for row, text in zip(slow.tolist(), slow_text, strict=True):
-            out[row, :len(text)] = np.frombuffer(text, dtype=np.uint8)
+        for row, data in zip(slow.tolist(), slow_text, strict=True):
+            out[row, :len(data)] = np.frombuffer(data, dtype=np.uint8)
     return out
 
 
@@ -126,9 +129,11 @@ def float_texts(values: npt.ArrayLike) -> list[str]:
     return _compact([matrix, b"\n"], len(matrix)).decode().split("\n")[:-1]
 
 
-def _strings_matrix(texts: Sequence[str]) -> ByteMatrix:
-    """JSON strings of ``texts`` (UTF-8) as the rows of a NUL-padded byte matrix."""
-    encoded = np.array([encode_basestring(t).encode() for t in texts] or [b'""'], dtype=bytes)
+def _strings_matrix(texts: Sequence[str],
+                    encode: Callable[[str], str] = encode_basestring) -> ByteMatrix:
+    """JSON strings of ``texts`` (or what ``encode`` makes of them), UTF-8, as the rows of
+    a NUL-padded byte matrix."""
+    encoded = np.array([encode(t).encode() for t in texts] or [b'""'], dtype=bytes)
     width = encoded.dtype.itemsize
     return encoded.view(np.uint8).reshape(len(encoded), width)
 
@@ -268,6 +273,22 @@ def _candidate_chunks(lot_ids: Sequence[str], buyer_ids: Sequence[str],
         if start + CHUNK_PAIRS >= len(lot):
             data = data[:-len(sep)] + (layout.newline(level) + "]").encode()
         yield data
+
+
+def candidates_csv(lot_ids: Sequence[str], buyer_ids: Sequence[str],
+                   lot: npt.NDArray[np.int64], buyer: npt.NDArray[np.int64],
+                   score: npt.NDArray[np.float64], *, cell: Callable[[str], str]
+                   ) -> Iterator[bytes]:
+    """The rows of ``candidates.csv`` (without the header) as UTF-8, a chunk at a time:
+    ids as ``cell`` writes them, scores as ``csv.writer`` writes ``round(score, 6)``."""
+    if not len(lot):
+        return
+    lots, buyers = _strings_matrix(lot_ids, cell), _strings_matrix(buyer_ids, cell)
+    for start in range(0, len(lot), CHUNK_PAIRS):
+        part = slice(start, start + CHUNK_PAIRS)
+        scores = _float_matrix(score[part], lambda x: repr(round(x, DECIMALS)))
+        yield _compact([lots[lot[part]], b",", buyers[buyer[part]], b",", scores, b"\r\n"],
+                       len(scores))
 
 
 def _compact(pieces: Sequence[ByteMatrix | bytes], rows: int) -> bytes:

@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import pickle
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 
 import matching
 from matching._cli import main
-from matching._plan import CandidateTable
+from matching._files import csv_text
+from matching._plan import TABLES, CandidateTable, _columns, _plain, _records, _round, csv_files
 from matching._plan_json import float_texts, json_float
 
 from .conftest import demand_rows, supply_rows
@@ -22,7 +24,7 @@ from .helpers import national
 #: (Other control characters are refused by the input check; the hypothesis test below
 #: puts them in candidate ids.)
 ODD_IDS = ['say "kopi"', "back\\slash", "tab\there\nnewline\rreturn", "Kédai 咖啡 ☕",
-           "100% crab", "\u2028sep"]
+           "100% crab", "\u2028sep", "=1+1, or @SUM", "-3"]
 
 
 def reference(plan, indent=2):
@@ -180,3 +182,58 @@ def test_any_candidate_table_writes_as_json_dumps(demo_plan, ids, pairs, indent)
     table = CandidateTable(ids, ids[::-1], lot, buyer, score)
     plan = dataclasses.replace(demo_plan, candidates=table)
     assert plan.to_json(indent=indent) == reference(plan, indent)
+
+
+def csv_reference(plan):
+    """Every CSV file of the plan as the simple implementation wrote them (from to_dict)."""
+    data = plan.to_dict()
+    files = {}
+    for table in TABLES:
+        rows = _records(data, table)
+        columns = list(rows[0]) if rows else _columns(table)
+        files[f"{table}.csv"] = csv_text(columns, rows)
+    members = [{"buyer_id": a["buyer_id"], "lot_id": a["lot_id"], **m}
+               for a in data["allocations"] for m in a["members"]]
+    files["allocation_members.csv"] = csv_text(
+        ["buyer_id", "lot_id", "supplier_id", "quantity_kg"], members)
+    return files
+
+
+def csv_made(plan, folder):
+    return {path.name: text if isinstance(text, str) else b"".join(text).decode()
+            for path, text in csv_files(plan, folder)}
+
+
+@pytest.mark.parametrize("which", ["demo_plan", "generated_plan", "odd_plan"])
+def test_csv_files_are_the_simple_csv_of_to_dict(request, which, tmp_path):
+    plan = request.getfixturevalue(which)
+    assert csv_made(plan, tmp_path) == csv_reference(plan)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(ids=st.lists(st.text(max_size=6), min_size=1, max_size=5, unique=True),
+       pairs=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4),
+                                st.floats() | st.floats(0, 1)), max_size=30))
+def test_any_candidate_table_writes_as_the_simple_csv(demo_plan, tmp_path, ids, pairs):
+    n = len(ids)
+    table = CandidateTable(ids, ids[::-1], np.array([a % n for a, _, _ in pairs], dtype=np.int64),
+                           np.array([b % n for _, b, _ in pairs], dtype=np.int64),
+                           np.array([x for _, _, x in pairs], dtype=np.float64))
+    plan = dataclasses.replace(demo_plan, candidates=table)
+    made = csv_made(plan, tmp_path)["candidates.csv"]
+    assert made == csv_reference(plan)["candidates.csv"]
+
+
+@pytest.mark.parametrize("which", ["demo_plan", "generated_plan", "odd_plan"])
+def test_plain_records_are_round_of_asdict(request, which):
+    """The plan's dict records without dataclasses.asdict: the same data (compared as JSON,
+    since NaN is not equal to itself), the same types."""
+    plan = request.getfixturevalue(which)
+    for name in ("allocations", "lots", "unmatched_supply", "unmatched_demand", "summary"):
+        records = getattr(plan, name)
+        records = [records] if name == "summary" else records
+        mine = [_plain(r) for r in records]
+        simple = [_round(asdict(r)) for r in records]
+        assert json.dumps(mine) == json.dumps(simple)
+        assert repr(mine) == repr(simple)
