@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -66,8 +67,10 @@ LINK_MAX_PAIRS = 10_000
 SEMI_MAX = 1e5
 #: Default relative gap at which a plan counts as optimal (HiGHS's own default).
 MIP_GAP = 1e-4
-#: Parts with more pairs keep the repaired MOQ plan instead of solving the MILP.
+#: Parts with at most this many pairs get the MOQ MILP when their repair leaves a gap.
 MOQ_MILP_MAX_PAIRS = 20_000
+#: Parts with at most this many get it too when their gap shows in the whole plan.
+MOQ_MILP_LARGE_PAIRS = 250_000
 #: Gap below which a plan is optimal whatever ``mip_gap`` says (rounding of the objective).
 _EXACT_GAP = 1e-9
 #: Tasks the parts are batched into when an executor is given.
@@ -265,9 +268,35 @@ class _Options:
 
 def _solve_parts(parts: list[_Part], options: _Options, deadline: float | None,
                  executor: Executor | None) -> list[_Result]:
-    """Solve the parts in order, or in batches of similar size on ``executor``."""
+    """Solve the parts in order, or in batches of similar size on ``executor``.
+
+    MOQ parts are repaired first; then the MILP gets the parts whose repair left a gap
+    that matters (:func:`_needs_milp`, judged against the whole instance), smallest
+    first, with the time left.
+    """
+    results = _in_batches(parts, functools.partial(_solve_batch, options=options), deadline,
+                          executor)
+    if options.min_shipment > 0:
+        return results
+    total = sum(r.bound for r in results)
+    todo = sorted((k for k, part in enumerate(parts)
+                   if _needs_milp(part, results[k], options.mip_gap, total)),
+                  key=lambda k: len(parts[k].score))
+    exact = _in_batches([parts[k] for k in todo],
+                        functools.partial(_milp_batch, options=options), deadline, executor)
+    for k, res in zip(todo, exact, strict=True):
+        results[k] = _better(results[k], res)
+    return results
+
+
+_Batch = Callable[[list[_Part], float | None], list[_Result]]
+
+
+def _in_batches(parts: list[_Part], solve: _Batch, deadline: float | None,
+                executor: Executor | None) -> list[_Result]:
+    """``solve`` over the parts at once, or over batches of similar size on ``executor``."""
     if executor is None or len(parts) < 2:
-        return _solve_batch(parts, options, deadline)
+        return solve(parts, deadline)
     sizes = np.cumsum([len(p.score) for p in parts])
     cuts = np.searchsorted(sizes, sizes[-1] * np.arange(1, PARALLEL_TASKS) / PARALLEL_TASKS,
                            side="right")
@@ -275,42 +304,40 @@ def _solve_parts(parts: list[_Part], options: _Options, deadline: float | None,
     batches = [parts[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(),
                                           strict=True)]
     budget = None if deadline is None else deadline - time.perf_counter()
-    done = map_ordered(functools.partial(_solve_batch_within, options=options, budget=budget),
+    done = map_ordered(functools.partial(_batch_within, solve=solve, budget=budget),
                        batches, executor=executor)
     return [r for batch in done for r in batch]
 
 
-def _solve_batch_within(parts: list[_Part], *, options: _Options,
-                        budget: float | None) -> list[_Result]:
+def _batch_within(parts: list[_Part], *, solve: _Batch,
+                  budget: float | None) -> list[_Result]:
     # Runs on a worker: the deadline is counted from the worker's own clock.
     deadline = None if budget is None else time.perf_counter() + budget
-    return _solve_batch(parts, options, deadline)
+    return solve(parts, deadline)
 
 
-def _solve_batch(parts: list[_Part], options: _Options,
-                 deadline: float | None) -> list[_Result]:
-    # Each part gets a share of the time left in proportion to its pairs, so a large part
-    # early in the order is not cut short while small parts later finish at once. MOQ
-    # parts are repaired first; the time left then goes to the MILPs of the parts whose
-    # repair left a gap (a small MILP would otherwise get the share of its few pairs).
+def _solve_batch(parts: list[_Part], deadline: float | None, *,
+                 options: _Options) -> list[_Result]:
+    # Each part gets the larger of its share of the pairs and an equal share of the time
+    # left, so a large part is not cut short and time a small part does not use goes on.
     left = sum(len(part.score) for part in parts)
     results = []
     for n, part in enumerate(parts):
         fraction = max(len(part.score) / left, 1 / (len(parts) - n))
-        results.append(_solve_part(part, options, _share(deadline, fraction), refine=False))
+        results.append(_solve_part(part, options, _share(deadline, fraction)))
         left -= len(part.score)
-    # Smallest first, each with at least an equal share of the time left: small MILPs
-    # finish early and leave their time to the large ones.
-    todo = sorted((k for k, part in enumerate(parts) if options.min_shipment <= 0
-                   and _needs_milp(part, results[k], options.mip_gap)),
-                  key=lambda k: len(parts[k].score))
-    left = sum(len(parts[k].score) for k in todo)
-    for n, k in enumerate(todo):
-        part = parts[k]
-        fraction = max(len(part.score) / left, 1 / (len(todo) - n))
-        exact = _solve_milp(part, part.upper, 0.0, np.zeros(0, np.int64),
-                            _share(deadline, fraction), options.mip_gap)
-        results[k] = _better(results[k], exact)
+    return results
+
+
+def _milp_batch(parts: list[_Part], deadline: float | None, *,
+                options: _Options) -> list[_Result]:
+    # The MOQ MILPs, smallest first, each with at least an equal share of the time left.
+    left = sum(len(part.score) for part in parts)
+    results = []
+    for n, part in enumerate(parts):
+        fraction = max(len(part.score) / left, 1 / (len(parts) - n))
+        results.append(_solve_milp(part, part.upper, 0.0, np.zeros(0, np.int64),
+                                   _share(deadline, fraction), options.mip_gap))
         left -= len(part.score)
     return results
 
@@ -359,16 +386,15 @@ def _make_part(score: FloatArray, lot: IntArray, buyer: IntArray, capacity: Floa
         n_groups=len(cover_groups))
 
 
-def _solve_part(part: _Part, options: _Options, time_limit: float | None, *,
-                refine: bool = True) -> _Result:
-    """Solve one part; ``refine=False`` leaves a repaired MOQ plan as it is (the caller
-    hands the parts that :func:`_needs_milp` to the MILP with the time left)."""
+def _solve_part(part: _Part, options: _Options, time_limit: float | None) -> _Result:
+    """Solve one part; a repaired MOQ plan is left as it is (:func:`_solve_parts` hands
+    the parts that :func:`_needs_milp` to the MILP once every part has a plan)."""
     start = time.perf_counter()
     minimum = options.min_shipment
     if minimum <= 0:
         return _solve_model(part, minimum=0.0, closed=None, time_limit=time_limit,
                             lp_method=options.lp_method, mip_gap=options.mip_gap,
-                            refine=refine)
+                            refine=False)
     if options.method == "exact":
         return _solve_model(part, minimum=minimum, closed=None, time_limit=time_limit,
                             lp_method=options.lp_method, mip_gap=options.mip_gap)
@@ -556,7 +582,7 @@ def _solve_model(part: _Part, *, minimum: float, closed: BoolArray | None,
     start = time.perf_counter()
     if minimum <= 0 and part.n_groups == 0:
         repaired = _repair_moq(part, upper, time_limit, lp_method)
-        if not refine or not _needs_milp(part, repaired, mip_gap):
+        if not refine or not _needs_milp(part, repaired, mip_gap, repaired.bound):
             return repaired
         left = None if time_limit is None else max(0.05,
                                                    time_limit - (time.perf_counter() - start))
@@ -646,10 +672,17 @@ def _residual_part(part: _Part, pairs: IntArray, upper: FloatArray,
         cover_lot=none, cover_kg=np.zeros(0), cover_group=none, n_groups=0)
 
 
-def _needs_milp(part: _Part, repaired: _Result, mip_gap: float) -> bool:
-    """Whether the MILP should try to close the gap a repaired MOQ plan left."""
-    return repaired.status == "feasible" and _gap(repaired) > max(mip_gap, _EXACT_GAP) and \
-        len(part.score) <= MOQ_MILP_MAX_PAIRS and part.n_groups == 0
+def _needs_milp(part: _Part, repaired: _Result, mip_gap: float, total: float) -> bool:
+    """Whether the MILP should try to close the gap a repaired MOQ plan left: on parts of
+    at most ``MOQ_MILP_MAX_PAIRS`` pairs whenever the gap is above ``mip_gap``, and on
+    parts of up to ``MOQ_MILP_LARGE_PAIRS`` when the gap is above ``mip_gap`` of the
+    ``total`` bound of the instance (a gap that shows in the whole plan)."""
+    if repaired.status != "feasible" or part.n_groups > 0 or \
+            _gap(repaired) <= max(mip_gap, _EXACT_GAP):
+        return False
+    n = len(part.score)
+    return n <= MOQ_MILP_MAX_PAIRS or (
+        n <= MOQ_MILP_LARGE_PAIRS and repaired.bound - repaired.objective > mip_gap * total)
 
 
 def _better(repaired: _Result, exact: _Result) -> _Result:
