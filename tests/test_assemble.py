@@ -102,3 +102,28 @@ def test_a_second_solve_reuses_the_basis_and_gives_the_same_records(solved):
     assert again.allocations == plan.allocations
     assert again.unmatched_supply == plan.unmatched_supply
     assert again.unmatched_demand == plan.unmatched_demand
+
+
+def test_by_province_with_unknown_locations_and_empty_lots():
+    from .conftest import demand_rows, supply_rows
+
+    supply = supply_rows()
+    supply[0].update(province="Atlantis", regency="Nowhere")
+    supply[3]["product"] = "unobtainium"
+    prepared = matching.prepare(supply, demand_rows())
+    plan = prepared.solve()
+    allocated = _assemble.allocated_per_row(
+        prepared.basis, lots=prepared.lots,
+        lot_used=np.bincount(prepared.candidates.lot, weights=np.zeros(len(prepared.candidates)),
+                             minlength=len(prepared.lots)), n_rows=len(prepared.supply))
+    assert not allocated.any()
+    names = [r["province"] for r in plan.summary.by_province]
+    assert "(unknown)" in names and names == sorted(names)
+    served = {m.supplier_id for a in plan.allocations for m in a.members}
+    reference = by_province_reference(prepared, np.array(
+        [sum(m.quantity_kg for a in plan.allocations for m in a.members if m.supplier_id == s)
+         for s in prepared.supply.supplier_id]))
+    assert [(r["province"], r["suppliers"], r["suppliers_served"]) for r in
+            plan.summary.by_province] == [(r["province"], r["suppliers"], r["suppliers_served"])
+                                          for r in reference]
+    assert served
