@@ -172,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "demo" or args.out is not None:
         print(format_plan(plan))
     else:
-        sys.stdout.writelines(itertools.chain(plan.json_chunks(), ["\n"]))
+        plan.to_json(sys.stdout)
     return 0
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import io
 import itertools
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args, overload
+from typing import IO, Any, Literal, get_args, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -357,10 +358,11 @@ class Plan:
         dicts of :meth:`to_dict` or the whole text in memory."""
         return plan_json_chunks(self, indent=indent)
 
-    def to_json(self, path: str | os.PathLike[str] | None = None, *,
+    def to_json(self, path: str | os.PathLike[str] | IO[Any] | None = None, *,
                 indent: int | None = 2) -> str | None:
-        """The plan JSON (the ``match --out`` format): returned as text, or written to
-        ``path`` atomically (followed by a line break, as the command line writes it).
+        """The plan JSON (the ``match --out`` format): returned as text; or written to
+        ``path`` atomically, or to an open file (text or binary), followed by a line
+        break as the command line writes it.
 
         The text is ``json.dumps(plan.to_dict(), ensure_ascii=False, indent=indent)``
         byte for byte, made a chunk at a time (the candidate pairs with array
@@ -368,7 +370,7 @@ class Plan:
 
         Examples
         --------
-        >>> import json, matching, pathlib, tempfile
+        >>> import io, json, matching, pathlib, tempfile
         >>> plan = matching.match(matching.demo_supply(), matching.demo_demand())
         >>> plan.to_json() == json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
         True
@@ -376,11 +378,20 @@ class Plan:
         >>> plan.to_json(path)
         >>> json.loads(path.read_text("utf-8")) == json.loads(plan.to_json())
         True
+        >>> out = io.StringIO()
+        >>> plan.to_json(out)
+        >>> out.getvalue() == plan.to_json() + "\\n"
+        True
         """
         if path is None:
             return "".join(self.json_chunks(indent=indent))
-        write_many_atomic([(path, itertools.chain(plan_json_bytes(self, indent=indent),
-                                                  [b"\n"]))])
+        if isinstance(path, str | os.PathLike):
+            write_many_atomic([(path, itertools.chain(plan_json_bytes(self, indent=indent),
+                                                      [b"\n"]))])
+        elif isinstance(path, io.TextIOBase):
+            path.writelines(itertools.chain(self.json_chunks(indent=indent), ["\n"]))
+        else:
+            path.writelines(itertools.chain(plan_json_bytes(self, indent=indent), [b"\n"]))
         return None
 
     def records(self, table: Table) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """The fast plan JSON writer: byte for byte ``json.dumps(plan.to_dict(), ...)``."""
 
 import dataclasses
+import io
 import json
 import pickle
 from dataclasses import asdict
@@ -237,3 +238,10 @@ def test_plain_records_are_round_of_asdict(request, which):
         simple = [_round(asdict(r)) for r in records]
         assert json.dumps(mine) == json.dumps(simple)
         assert repr(mine) == repr(simple)
+
+
+def test_to_json_into_open_files(demo_plan):
+    text, binary = io.StringIO(), io.BytesIO()
+    assert demo_plan.to_json(text) is None and demo_plan.to_json(binary) is None
+    assert text.getvalue() == reference(demo_plan) + "\n"
+    assert binary.getvalue() == (reference(demo_plan) + "\n").encode()
