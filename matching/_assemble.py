@@ -41,8 +41,9 @@ class PlanBasis:
 
     #: Buyer ids in buyer order (sorted).
     buyer_ids: tuple[str, ...]
-    #: One record per lot, members with their whole offer.
+    #: One record per lot, members with their whole offer; lot position by lot id.
     lot_records: tuple[LotRecord, ...]
+    lot_of_id: dict[str, int]
     #: Per member position (``Lots.member_row`` order): its lot, its share of the lot's
     #: kg (0 for an empty lot) and its supplier id.
     member_lot: IntArray
@@ -103,7 +104,8 @@ def plan_basis(*, lots: Lots, candidates: Candidates, buyer_ids: Sequence[str],
                                  dtype=np.int64)
     province_of_row = group_of_province[supply_province]
     return PlanBasis(
-        buyer_ids=tuple(buyer_ids), lot_records=lot_records, member_lot=member_lot,
+        buyer_ids=tuple(buyer_ids), lot_records=lot_records,
+        lot_of_id={lot_id: i for i, lot_id in enumerate(lots.lot_id)}, member_lot=member_lot,
         member_share=member_share, member_supplier=member_supplier, lot_of_row=lot_of_row,
         row_has_issue=np.array([bool(x) for x in supply_issue], dtype=bool),
         buyer_issue=tuple(buyer_issue),

@@ -480,11 +480,15 @@ def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocati
     lines = [f"{buyer_ids[b]}{name} wants {d.quantity_kg[row]:,.0f} kg of {what} "
              f"delivered to {where}; {'; '.join(terms)}."]
     mine = [a for a in allocations if a.buyer_id == buyer_ids[b]]
+    c = p.candidates
+    others = outcome.of_buyer(b)  # this buyer's pairs; those of its allocated lots:
+    in_mine = np.isin(c.lot[others], [p.basis.lot_of_id[a.lot_id] for a in mine])
     if mine:
         total = sum(a.quantity_kg for a in mine)
         lines.append(f"It gets {total:,.0f} kg from {len(mine)} lot(s):")
-        leg = {p.lots.lot_id[p.candidates.lot[k]]: int(p.candidates.first_leg[k])
-               for k in outcome.of_buyer(b).tolist()}
+        leg = {p.lots.lot_id[lot]: first for lot, first in zip(
+            c.lot[others[in_mine]].tolist(), c.first_leg[others[in_mine]].tolist(),
+            strict=True)}
         for a in mine:
             parts = ", ".join(f"{k} {v:.2f}" for k, v in a.score_breakdown.items())
             lines.append(f"  - {a.quantity_kg:,.0f} kg from {a.lot_id} ({len(a.members)} BUMDes) "
@@ -494,12 +498,9 @@ def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocati
                          f"score {a.score:.3f} ({parts})")
     else:
         lines.append("It gets nothing.")
-    c = p.candidates
-    others = outcome.of_buyer(b)
-    unused = [k for k in others.tolist()
-              if p.lots.lot_id[c.lot[k]] not in {a.lot_id for a in mine}]
-    if unused:
-        best = sorted(unused, key=lambda k: -scores[k])[:3]
+    unused = others[~in_mine]
+    if len(unused):
+        best = unused[np.argsort(-scores[unused], kind="stable")[:3]].tolist()
         lines.append("Other feasible lots: " + "; ".join(
             f"{p.lots.lot_id[c.lot[k]]} score {scores[k]:.3f}"
             + (" (used by other buyers)" if p.lots.lot_id[c.lot[k]] in plan_lots else "")
