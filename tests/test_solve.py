@@ -319,3 +319,30 @@ def test_minimum_shipment_on_quantities_above_a_hundred_tonnes(method):
                            min_shipment=600.0, min_shipment_method=method)
     assert sol.status == "optimal"
     assert sol.flow.tolist() == [105_000.0, 45_000.0]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(instances(max_lots=6, max_buyers=4), min_size=2, max_size=5),
+       st.sampled_from([0, 6, 10**9]))
+def test_parts_on_an_executor_give_the_serial_plan(pieces, milp_max_pairs):
+    # Several independent parts side by side; with a small MOQ_MILP_MAX_PAIRS the larger
+    # parts reach the MILP only when their gap shows in the whole plan.
+    from concurrent.futures import ThreadPoolExecutor
+
+    arrays: list[list[np.ndarray]] = [[] for _ in range(6)]
+    lots = buyers = 0
+    for score, lot, buyer, capacity, demand, moq in pieces:
+        for k, a in enumerate((score, lot + lots, buyer + buyers, capacity, demand, moq)):
+            arrays[k].append(a)
+        lots, buyers = lots + len(capacity), buyers + len(demand)
+    score, lot, buyer, capacity, demand, moq = (np.concatenate(a) for a in arrays)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_solve, "MOQ_MILP_MAX_PAIRS", milp_max_pairs)
+        serial = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq)
+        with ThreadPoolExecutor(2) as pool:
+            parallel = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand,
+                                        moq=moq, executor=pool)
+    check_feasible(serial, lot, buyer, capacity, demand, moq)
+    assert np.array_equal(serial.flow, parallel.flow)
+    assert (serial.status, serial.bound) == (parallel.status, parallel.bound)
+    assert serial.bound >= serial.objective - 1e-9
