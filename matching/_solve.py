@@ -318,26 +318,26 @@ def _batch_within(parts: list[_Part], *, solve: _Batch,
 
 def _solve_batch(parts: list[_Part], deadline: float | None, *,
                  options: _Options) -> list[_Result]:
-    # Each part gets the larger of its share of the pairs and an equal share of the time
-    # left, so a large part is not cut short and time a small part does not use goes on.
-    left = sum(len(part.score) for part in parts)
-    results = []
-    for n, part in enumerate(parts):
-        fraction = max(len(part.score) / left, 1 / (len(parts) - n))
-        results.append(_solve_part(part, options, _share(deadline, fraction)))
-        left -= len(part.score)
-    return results
+    return _in_turn(parts, deadline, lambda part, seconds: _solve_part(part, options, seconds))
 
 
 def _milp_batch(parts: list[_Part], deadline: float | None, *,
                 options: _Options) -> list[_Result]:
-    # The MOQ MILPs, smallest first, each with at least an equal share of the time left.
+    # The MOQ MILPs (the caller sorts them smallest first).
+    return _in_turn(parts, deadline, lambda part, seconds: _solve_milp(
+        part, part.upper, 0.0, np.zeros(0, np.int64), seconds, options.mip_gap))
+
+
+def _in_turn(parts: list[_Part], deadline: float | None,
+             solve: Callable[[_Part, float | None], _Result]) -> list[_Result]:
+    """``solve(part, seconds)`` for each part in order. Each part gets the larger of its
+    share of the pairs and an equal share of the time left, so a large part is not cut
+    short and the time a small part does not use goes to the next."""
     left = sum(len(part.score) for part in parts)
     results = []
     for n, part in enumerate(parts):
         fraction = max(len(part.score) / left, 1 / (len(parts) - n))
-        results.append(_solve_milp(part, part.upper, 0.0, np.zeros(0, np.int64),
-                                   _share(deadline, fraction), options.mip_gap))
+        results.append(solve(part, _share(deadline, fraction)))
         left -= len(part.score)
     return results
 
