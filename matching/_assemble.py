@@ -18,7 +18,7 @@ import numpy.typing as npt
 from ._candidates import Candidates
 from ._consolidate import Lots
 from ._explain import PairIndex
-from ._logistics import PortNetwork
+from ._logistics import FIRST_LEGS, PortNetwork
 from ._plan import Allocation, LotRecord, Member
 from ._product_match import ProductMatch
 from ._taxonomy import Taxonomy
@@ -172,12 +172,12 @@ def allocations(basis: PlanBasis, *, lots: Lots, candidates: Candidates, flow: F
         hs_code=product.hs_code, quantity_kg=q, score=s,
         score_breakdown=dict(zip(FEATURES, f, strict=True)),
         origin_port=locode[o], destination_port=locode[d], landed_cost_usd_per_kg=landed,
-        transit_days=days, members=m)
-        for b, lt, product, q, s, f, o, d, landed, days, m in zip(
+        transit_days=days, first_leg=FIRST_LEGS[leg], members=m)
+        for b, lt, product, q, s, f, o, d, landed, days, leg, m in zip(
             c.buyer[used].tolist(), lot.tolist(), products, kg.tolist(),
             scores[used].tolist(), c.features[used].tolist(), c.origin_port[used].tolist(),
             c.destination_port[used].tolist(), c.landed_usd[used].tolist(),
-            c.transit_days[used].tolist(), members, strict=True)]
+            c.transit_days[used].tolist(), c.first_leg[used].tolist(), members, strict=True)]
     out.sort(key=lambda a: (a.buyer_id, a.lot_id))
     return out
 

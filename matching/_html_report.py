@@ -148,8 +148,8 @@ def report_html(plan: Plan, *, title: str = "bumdes-match plan", buyers: int = 3
         "<section><h2>Allocations</h2>",
         _table(allocations, empty="Nothing was allocated.", columns=[
             "buyer_id", "lot_id", "product_id", "hs_code", "quantity_kg", "score",
-            "origin_port", "destination_port", "landed_cost_usd_per_kg", "transit_days",
-            "members"] if allocations else None),
+            "origin_port", "first_leg", "destination_port", "landed_cost_usd_per_kg",
+            "transit_days", "members"] if allocations else None),
         "</section><section><h2>By province</h2>", _table(plan.records("by_province")),
         "</section><section><h2>By product</h2>", _table(plan.records("by_product")),
         "</section><section><h2>Unmatched demand</h2>",

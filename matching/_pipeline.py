@@ -454,8 +454,9 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
                 tuple(unmatched_demand), summary, stories)
 
 
-#: How the story says a lot reached its export port (by index in ``FIRST_LEGS``).
-_FIRST_LEG_NOTE = ("", " (feeder ship from the hub)", " (domestic flight from the hub)")
+#: How the story says a lot reached its export port (by ``Allocation.first_leg``).
+_FIRST_LEG_NOTE = {"truck": "", "feeder": " (feeder ship from the hub)",
+                   "flight": " (domestic flight from the hub)"}
 
 
 def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocation],
@@ -486,13 +487,10 @@ def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocati
     if mine:
         total = sum(a.quantity_kg for a in mine)
         lines.append(f"It gets {total:,.0f} kg from {len(mine)} lot(s):")
-        leg = {p.lots.lot_id[lot]: first for lot, first in zip(
-            c.lot[others[in_mine]].tolist(), c.first_leg[others[in_mine]].tolist(),
-            strict=True)}
         for a in mine:
             parts = ", ".join(f"{k} {v:.2f}" for k, v in a.score_breakdown.items())
             lines.append(f"  - {a.quantity_kg:,.0f} kg from {a.lot_id} ({len(a.members)} BUMDes) "
-                         f"via {a.origin_port}{_FIRST_LEG_NOTE[leg.get(a.lot_id, 0)]} -> "
+                         f"via {a.origin_port}{_FIRST_LEG_NOTE[a.first_leg]} -> "
                          f"{a.destination_port}, landed "
                          f"{a.landed_cost_usd_per_kg:.2f} USD/kg in {a.transit_days:.1f} days; "
                          f"score {a.score:.3f} ({parts})")

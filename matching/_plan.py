@@ -38,7 +38,12 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
-    """Kilograms of one lot sent to one buyer, with the score per kg and its breakdown."""
+    """Kilograms of one lot sent to one buyer, with the score per kg and its breakdown.
+
+    The lot leaves from ``origin_port``, which its hub reaches by ``first_leg``:
+    ``truck``, ``feeder`` (ship from a hub on another island) or ``flight`` (domestic
+    flight, for air cargo from a hub without an export airport on its island).
+    """
 
     buyer_id: str
     lot_id: str
@@ -51,6 +56,7 @@ class Allocation:
     destination_port: str
     landed_cost_usd_per_kg: float
     transit_days: float
+    first_leg: str
     members: tuple[Member, ...]
 
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import matching
+from matching._logistics import FIRST_LEGS
 
 from .conftest import demand_rows, supply_rows
 from .test_solve import reference
@@ -116,6 +117,20 @@ def test_demo_tells_the_story(plan):
     assert story.startswith("RFQ-HK-01 (Kowloon Seafood Trading) wants 4,333 kg")
     with pytest.raises(KeyError):
         plan.explain("nobody")
+
+
+def test_allocations_carry_the_first_leg_of_their_route(demo, plan):
+    # The leg of the candidate pair each allocation ships on, and the story says it.
+    c, lots = demo.candidates, demo.lots
+    leg = {(lots.lot_id[lt], demo.basis.buyer_ids[b]): FIRST_LEGS[f] for lt, b, f in
+           zip(c.lot.tolist(), c.buyer.tolist(), c.first_leg.tolist(), strict=True)}
+    assert [a.first_leg for a in plan.allocations] == [
+        leg[a.lot_id, a.buyer_id] for a in plan.allocations]
+    assert "feeder" in {a.first_leg for a in plan.allocations}
+    for a in plan.allocations:
+        line = next(x for x in plan.explain(a.buyer_id).splitlines()
+                    if f"kg from {a.lot_id} " in x)
+        assert ("(feeder ship from the hub)" in line) == (a.first_leg == "feeder")
 
 
 def without_timing(plan):
