@@ -16,11 +16,12 @@ province with candidates gets at least one served lot).
   that can cover its province, and semi-continuous pair flows for minimum shipments.
 * MOQs: the LP without them relaxes the model. Its plan is repaired (buyers left
   below their MOQ are closed and the pairs of the lots they free re-solved, until no
-  buyer is short), which gives a feasible plan and, from the first LP, a proven
-  bound; only when the two are further
-  apart than ``mip_gap`` and the part has at most ``MOQ_MILP_MAX_PAIRS`` pairs does the
-  MILP decide (at national scale the MILP on parts of 10^5-10^6 pairs does not finish
-  in minutes, while the repair is within 0.3% of the bound; ``docs/benchmarks.md``).
+  buyer is short), which gives a feasible plan and, from the first LP, a proven bound.
+  When the two are further apart than ``mip_gap``, the MILP decides on parts of at most
+  ``MOQ_MILP_MAX_PAIRS`` pairs, and on parts of up to ``MOQ_MILP_LARGE_PAIRS`` whose gap
+  shows in the whole plan (at national scale the MILP on parts of 10^5-10^6 pairs does
+  not finish in minutes, while the repair is within 0.3% of the bound;
+  ``docs/benchmarks.md``).
 * Minimum shipments make the MILP hard at national scale, so large parts use LP
   relaxation with repair: solve with continuous flows, close the pairs that carry
   less than the minimum, re-solve, repeat. The first relaxation is a proven bound.
