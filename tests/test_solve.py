@@ -258,6 +258,44 @@ def test_time_limit_is_a_status_not_an_exception():
         assert "time limit" in sol.message
 
 
+@pytest.mark.parametrize("time_limit", [1e-6, 0.05])
+def test_moq_plan_cut_short_still_meets_every_moq(time_limit):
+    # Scarce supply, MOQs on every buyer: the repair and the MILPs after it share a time
+    # limit too short for them; whatever comes back is feasible and its gap proven.
+    rng = np.random.default_rng(3)
+    n_l, n_b = 300, 150
+    lot, buyer = np.nonzero(rng.random((n_l, n_b)) < 0.1)
+    score = rng.uniform(0.2, 0.9, len(lot))
+    capacity, demand = rng.uniform(300, 8000, n_l).round(), rng.uniform(1000, 60000, n_b).round()
+    moq = (demand * rng.uniform(0.2, 1, n_b)).round()
+    sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq,
+                           time_limit=time_limit)
+    assert sol.status in ("time_limit", "feasible", "optimal")
+    if time_limit < 1e-3:
+        assert sol.status == "time_limit" and sol.objective > 0  # cut short, not empty
+    check_feasible(sol, lot, buyer, capacity, demand, moq)
+    assert sol.bound >= sol.objective >= 0.0
+
+
+def test_moq_repair_out_of_time_drops_the_short_buyers():
+    # No time at all after the first LP (OR-Tools ignores the limit): the repair returns
+    # that plan less the buyers it leaves below their MOQ, which is feasible.
+    pytest.importorskip("ortools")
+    rng = np.random.default_rng(4)
+    n_l, n_b = 300, 150
+    lot, buyer = np.nonzero(rng.random((n_l, n_b)) < 0.1)
+    capacity, demand = rng.uniform(300, 8000, n_l).round(), rng.uniform(1000, 60000, n_b).round()
+    moq = (demand * rng.uniform(0.2, 1, n_b)).round()
+    part = _solve._make_part(rng.uniform(0.2, 0.9, len(lot)), lot, buyer, capacity, demand, moq,
+                             np.arange(len(lot)), group=np.full(n_l, -1), coverage_kg=0.0,
+                             cover_groups=np.zeros(0, np.int64))
+    res = _solve._repair_moq(part, part.upper, 0.0, "ortools")
+    got = np.bincount(part.buyer, weights=res.x, minlength=n_b)
+    assert res.status == "time_limit" and res.objective > 0
+    assert np.all((got <= 1e-6) | (got >= part.moq - 1e-6))
+    assert res.bound > res.objective
+
+
 def test_uncoverable_province_is_reported():
     # Group 1's only lot (200 kg) reaches a buyer whose MOQ is 1,000 kg: it can never ship.
     sol = solve_assignment(np.array([0.9, 0.5]), np.array([0, 1]), np.array([0, 1]),
