@@ -195,8 +195,8 @@ def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
                     f"more than all the supply they can reach")
         return (f"the buyers with room ({names}) were not served: meeting their MOQ would "
                 f"take supply that scores more with other buyers")
-    return ("not chosen: the plan is the best found within the time limit or the minimum "
-            "shipment heuristic's gap")
+    return ("not chosen: the plan is the best found within the time limit or the gap of "
+            "the repair that meets MOQs on large parts and minimum shipments")
 
 
 def _in_reach(b: int, lots: Lots, buyers: Buyers, candidates: Candidates,

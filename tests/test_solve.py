@@ -117,6 +117,7 @@ def test_optimal_means_within_the_mip_gap(instance, mip_gap, repair_only):
     with pytest.MonkeyPatch.context() as patch:
         if repair_only:
             patch.setattr(_solve, "MOQ_MILP_MAX_PAIRS", 0)
+            patch.setattr(_solve, "MOQ_MILP_LARGE_PAIRS", 0)
         sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq,
                                mip_gap=mip_gap)
     check_feasible(sol, lot, buyer, capacity, demand, moq)
