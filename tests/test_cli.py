@@ -41,6 +41,29 @@ def test_match_writes_the_plan_json(tmp_path):
     assert plan["summary"]["status"] == "optimal"
 
 
+def test_workers_give_the_same_plan(tmp_path):
+    # A process pool for normalisation and the solver's parts: the same plan bytes.
+    plans = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"plan{workers}.json"
+        result = run("match", matching.demo_supply(), matching.demo_demand(), "--workers",
+                     workers, "--out", out)
+        assert result.returncode == 0, result.stderr
+        plan = json.loads(out.read_text())
+        del plan["summary"]["seconds"]
+        plans.append(plan)
+    assert plans[0] == plans[1]
+
+
+@pytest.mark.parametrize("workers", ["0", "two", "-3"])
+def test_bad_workers_exit_2(workers, tmp_path):
+    result = run("match", matching.demo_supply(), matching.demo_demand(), "--workers", workers,
+                 "--out", tmp_path / "plan.json")
+    assert result.returncode == 2
+    assert "--workers: must be a whole number of at least 1" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "plan.json").exists()
+
+
 def test_match_without_out_prints_json(capsys):
     assert main(["match", matching.demo_supply(), matching.demo_demand()]) == 0
     assert json.loads(capsys.readouterr().out)["summary"]["status"] == "optimal"
