@@ -10,6 +10,10 @@ Three sections, each a Markdown table:
 ``repair``
     ``benchmarks/solve.py`` instances (2,000 x 1,000 at 2%, balanced and scarce supply):
     how far the repaired plan alone is below the default plan.
+``prune``
+    What bounding the candidate pairs would cost (the only way to make the pair stages
+    grow like n log n): the national solver input solved with every buyer limited to
+    its K lots of lowest landed cost, against all pairs.
 ``warm``
     The largest part of a generated 10,000 x 2,000 instance (seed 7) as a continuous
     LP: a cold HiGHS dual simplex, the same warm-started from the optimal basis after a
@@ -21,6 +25,7 @@ Usage::
 
     nice python benchmarks/moq.py national [--size 66000x20000] [--time-limit 60]
     nice python benchmarks/moq.py repair
+    nice python benchmarks/moq.py prune [--size 66000x20000]
     nice python benchmarks/moq.py warm
 """
 
@@ -127,6 +132,42 @@ def section_repair(time_limit: float, n_lots: int = 2_000, n_buyers: int = 1_000
                       "|---|---|---|---|", *rows])
 
 
+def lowest_per_group(group: np.ndarray, value: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the ``k`` entries with the lowest ``value`` in each group (ties: first)."""
+    order = np.lexsort((np.arange(len(group)), value, group))
+    first = np.r_[True, group[order][1:] != group[order][:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    keep = np.zeros(len(group), bool)
+    keep[order[np.arange(len(order)) - start < k]] = True
+    return keep
+
+
+def section_prune(n_suppliers: int, n_buyers: int, *, time_limit: float,
+                  ks: tuple[int, ...] = (200, 100, 50, 20)) -> str:
+    instance = _load("generate").generate(n_suppliers, n_buyers, seed=1)
+    prepared = matching.prepare(instance.supply, instance.demand)
+    c = prepared.candidates
+    w = np.array(matching.Weights().as_array())
+    data = {"score": c.features @ w / w.sum(), "lot": c.lot, "buyer": c.buyer,
+            "capacity": prepared.lots.quantity_kg, "demand": prepared.buyers.quantity_kg,
+            "moq": prepared.buyers.moq_kg}
+    full, seconds = _solve_input(data, time_limit=time_limit)
+    rows = [f"| all | {len(c.lot):,} | {seconds:.1f} s | {full.gap:.3%} | - | "
+            f"{full.flow.sum() / 1000:,.0f} t |"]
+    for k in ks:
+        keep = lowest_per_group(c.buyer, c.landed_usd, k)
+        sol, seconds = _solve_input({**data, "score": data["score"][keep],
+                                     "lot": c.lot[keep], "buyer": c.buyer[keep]},
+                                    time_limit=time_limit)
+        rows.append(f"| {k} | {int(keep.sum()):,} | {seconds:.1f} s | {sol.gap:.3%} | "
+                    f"{(sol.objective - full.objective) / full.objective:+.1%} | "
+                    f"{sol.flow.sum() / 1000:,.0f} t |")
+    return "\n".join([f"{n_suppliers:,} x {n_buyers:,} (seed 1), each buyer limited to its K "
+                      f"lots of lowest landed cost", "",
+                      "| K | pairs | solve | gap | objective against all pairs | allocated |",
+                      "|---|---|---|---|---|---|", *rows])
+
+
 def section_warm(n_suppliers: int = 10_000, n_buyers: int = 2_000) -> str:
     from scipy.optimize._highspy import _core as highs  # private: a measurement only
 
@@ -192,8 +233,9 @@ def section_warm(n_suppliers: int = 10_000, n_buyers: int = 2_000) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sections", nargs="+", choices=("national", "repair", "warm"))
-    parser.add_argument("--size", default="66000x20000", help="national: SUPPLIERSxBUYERS")
+    parser.add_argument("sections", nargs="+",
+                        choices=("national", "repair", "prune", "warm"))
+    parser.add_argument("--size", default="66000x20000", help="national, prune: SUPPLIERSxBUYERS")
     parser.add_argument("--time-limit", type=float, default=60.0)
     args = parser.parse_args(argv)
     for name in args.sections:
@@ -203,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
             print(section_national(n_suppliers, n_buyers, time_limit=args.time_limit))
         elif name == "repair":
             print(section_repair(args.time_limit))
+        elif name == "prune":
+            n_suppliers, n_buyers = (int(x) for x in args.size.lower().split("x"))
+            print(section_prune(n_suppliers, n_buyers, time_limit=args.time_limit))
         else:
             print(section_warm())
         sys.stdout.flush()

@@ -16,6 +16,8 @@ def test_every_section_runs_on_small_sizes():
     assert national.count("\n| ") == 5 and "| repair only |" in national
     repair = bench.section_repair(20.0, 60, 30)
     assert "| 60 x 30, 2%, scarce |" in repair
+    prune = bench.section_prune(400, 120, time_limit=20.0, ks=(5,))
+    assert "| all |" in prune and "| 5 |" in prune
     warm = bench.section_warm(600, 200)
     assert "HiGHS, warm from the first optimal basis" in warm
 
