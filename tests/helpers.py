@@ -1,4 +1,5 @@
-"""Test helpers shared by several modules: the seeded benchmark generator."""
+"""Test helpers shared by several modules: the benchmark scripts and their seeded
+generator, plans without their timing."""
 
 import importlib.util
 import sys
@@ -7,14 +8,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def load_benchmark(name):
+    """The script ``benchmarks/<name>.py`` as a module (loaded once per test run)."""
+    key = f"benchmarks_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, ROOT / "benchmarks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
 def national(suppliers, buyers, *, seed=0):
     """Supply and demand rows of a seeded national instance (``benchmarks/generate.py``)."""
-    spec = importlib.util.spec_from_file_location("notebook_generate",
-                                                  ROOT / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    instance = module.generate(suppliers, buyers, seed=seed)
+    instance = load_benchmark("generate").generate(suppliers, buyers, seed=seed)
     return instance.supply, instance.demand
 
 

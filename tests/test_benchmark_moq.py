@@ -1,14 +1,8 @@
 """benchmarks/moq.py stays runnable: every section on small sizes."""
 
-import importlib.util
-import sys
-from pathlib import Path
+from .helpers import load_benchmark
 
-PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "moq.py"
-spec = importlib.util.spec_from_file_location("benchmarks_moq", PATH)
-bench = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = bench
-spec.loader.exec_module(bench)
+bench = load_benchmark("moq")
 
 
 def test_every_section_runs_on_small_sizes():

@@ -1,16 +1,10 @@
 """benchmarks/solve.py stays runnable: seeded instances, every section on tiny sizes."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 
-PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "solve.py"
-spec = importlib.util.spec_from_file_location("benchmarks_solve", PATH)
-bench = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = bench
-spec.loader.exec_module(bench)
+from .helpers import load_benchmark
+
+bench = load_benchmark("solve")
 
 
 def test_instances_are_seeded():

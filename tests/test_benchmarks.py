@@ -1,26 +1,14 @@
 """The national-scale instance generator: seeded, in the input contract, and usable end to end."""
 
-import importlib.util
-import sys
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
 import matching
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from .helpers import load_benchmark
 
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = load("generate")
+generate = load_benchmark("generate")
 
 
 @pytest.fixture(scope="module")

@@ -2,30 +2,19 @@
 requirement, numerically awkward quantities. Each returns a plan with a status and a
 message in domain words, never an exception, and every kg is still accounted for."""
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
 import matching
 
+from .helpers import load_benchmark
 from .test_properties import check_plan
 
 STATUSES = {"optimal", "feasible", "time_limit", "infeasible", "failed"}
 #: Words of the solver's trade that a BUMDes officer or a buyer should not have to read.
 JARGON = re.compile(r"highs|milp|\blp\b|dual|primal|simplex|traceback|exception|error",
                     re.IGNORECASE)
-
-
-def load_generator():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
-    spec = importlib.util.spec_from_file_location("benchmarks_generate_faults", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def check_status(plan):
@@ -38,7 +27,7 @@ def check_status(plan):
 
 
 def test_time_limit_returns_the_best_plan_found():
-    instance = load_generator().generate(400, 100, seed=11)
+    instance = load_benchmark("generate").generate(400, 100, seed=11)
     config = {"time_limit": 0.001, "min_shipment_kg": 500.0, "min_shipment_method": "exact"}
     prepared = matching.prepare(instance.supply, instance.demand, config=config)
     plan = prepared.solve()

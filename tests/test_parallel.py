@@ -1,10 +1,7 @@
 """Executors and progress: the plan is the same serial, on threads, on processes and on a
 Dask cluster; progress bars only when asked for."""
 
-import importlib.util
-import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -12,33 +9,19 @@ import matching
 from matching import _pipeline
 from matching._parallel import map_chunks, map_ordered
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _generate():
-    spec = importlib.util.spec_from_file_location("benchmarks_generate_p",
-                                                  BENCHMARKS / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def comparable(plan):
-    out = plan.to_dict()
-    del out["summary"]["seconds"]
-    return out
+from .helpers import load_benchmark, without_timing
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     out = tmp_path_factory.mktemp("instance")
-    return _generate().write(_generate().generate(500, 150, seed=11), out)
+    generate = load_benchmark("generate")
+    return generate.write(generate.generate(500, 150, seed=11), out)
 
 
 @pytest.fixture(scope="module")
 def serial(files):
-    return comparable(matching.match(*files))
+    return without_timing(matching.match(*files))
 
 
 @pytest.fixture
@@ -48,13 +31,13 @@ def small_chunks(monkeypatch):
 
 def test_threads_give_the_serial_plan(files, serial, small_chunks):
     with ThreadPoolExecutor(3) as pool:
-        assert comparable(matching.match(*files, executor=pool)) == serial
+        assert without_timing(matching.match(*files, executor=pool)) == serial
 
 
 def test_processes_give_the_serial_plan(files, serial, small_chunks):
     with ProcessPoolExecutor(2) as pool:
         prepared = matching.prepare(*files, executor=pool)
-        assert comparable(prepared.solve(executor=pool)) == serial
+        assert without_timing(prepared.solve(executor=pool)) == serial
 
 
 def test_dask_cluster_gives_the_serial_plan(files, serial, small_chunks):
@@ -62,7 +45,7 @@ def test_dask_cluster_gives_the_serial_plan(files, serial, small_chunks):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        assert comparable(matching.match(*files, executor=client.get_executor())) == serial
+        assert without_timing(matching.match(*files, executor=client.get_executor())) == serial
 
 
 def test_executor_must_submit(files):

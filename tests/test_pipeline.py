@@ -14,6 +14,7 @@ import matching
 from matching._logistics import FIRST_LEGS
 
 from .conftest import demand_rows, supply_rows
+from .helpers import without_timing
 from .test_solve import reference
 
 
@@ -131,12 +132,6 @@ def test_allocations_carry_the_first_leg_of_their_route(demo, plan):
         line = next(x for x in plan.explain(a.buyer_id).splitlines()
                     if f"kg from {a.lot_id} " in x)
         assert ("(feeder ship from the hub)" in line) == (a.first_leg == "feeder")
-
-
-def without_timing(plan):
-    data = plan.to_dict()
-    data["summary"].pop("seconds")
-    return data
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow,

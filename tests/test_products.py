@@ -16,6 +16,8 @@ from matching import InputError, ProductResolver, normalize_products, read_produ
 from matching._cli import main
 from matching._product_text import canonical_tokens, clean_product_texts, extract_attributes
 
+from .helpers import load_benchmark
+
 DEV = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "normalize_dev.csv"
 
 
@@ -351,12 +353,7 @@ def test_match_reads_extra_products_from_the_config(tmp_path):
 
 
 def test_benchmark_helpers_are_seeded_and_score_as_documented():
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "normalize.py"
-    spec = importlib.util.spec_from_file_location("benchmarks_normalize", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("normalize")
     rows = bench.load_dev()
     assert bench.batch(rows, 50, typos=True) == bench.batch(rows, 50, typos=True)
     assert bench.batch(rows, 50) != bench.batch(rows, 50, seed=1)

@@ -23,6 +23,8 @@ import matching
 from matching._regions import default_gazetteer
 from matching._taxonomy import default_taxonomy
 
+from .helpers import without_timing
+
 EXAMPLES = int(os.environ.get("BUMDES_PROPERTY_EXAMPLES", "12"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -108,12 +110,6 @@ def demand_rows(draw, products):
 
 
 configs = st.sampled_from([{}, {"min_shipment_kg": 300.0}, {"horizon_months": 3.0}])
-
-
-def without_timing(plan):
-    data = plan.to_dict()
-    data["summary"].pop("seconds")
-    return data
 
 
 @SETTINGS
