@@ -52,12 +52,15 @@ HERE = Path(__file__).resolve().parent
 
 
 def _load(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}", HERE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """The script ``benchmarks/<name>.py`` as a module, loaded once."""
+    key = f"benchmarks_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, HERE / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
 
 
 #: MOQ strategy variants: (name, MOQ_MILP_MAX_PAIRS, MOQ_MILP_LARGE_PAIRS).
@@ -80,10 +83,14 @@ def _limits(max_pairs: int, large_pairs: int) -> Iterator[None]:
         _solve.MOQ_MILP_MAX_PAIRS, _solve.MOQ_MILP_LARGE_PAIRS = saved
 
 
-def solver_input(n_suppliers: int, n_buyers: int, *, seed: int) -> dict[str, Any]:
-    """The arrays ``Prepared.solve`` hands to the solver with the default weights."""
+def prepared_instance(n_suppliers: int, n_buyers: int, *, seed: int) -> matching.Prepared:
+    """A generated instance (``benchmarks/generate.py``), prepared."""
     instance = _load("generate").generate(n_suppliers, n_buyers, seed=seed)
-    prepared = matching.prepare(instance.supply, instance.demand)
+    return matching.prepare(instance.supply, instance.demand)
+
+
+def solver_input(prepared: matching.Prepared) -> dict[str, Any]:
+    """The arrays ``Prepared.solve`` hands to the solver with the default weights."""
     c = prepared.candidates
     w = np.array(matching.Weights().as_array())
     return {"score": c.features @ w / w.sum(), "lot": c.lot, "buyer": c.buyer,
@@ -92,11 +99,10 @@ def solver_input(n_suppliers: int, n_buyers: int, *, seed: int) -> dict[str, Any
 
 
 def _solve_input(data: dict[str, Any], **options: Any) -> tuple[Any, float]:
-    start = time.perf_counter()
-    sol = _solve.solve_assignment(
-        data["score"], data["lot"], data["buyer"], capacity=data["capacity"],
-        demand=data["demand"], moq=data["moq"], lp_method=_lp_method(), **options)
-    return sol, time.perf_counter() - start
+    """The solve and its seconds, as ``benchmarks/solve.py`` times it, with the LP method
+    the pipeline would take."""
+    result: tuple[Any, float] = _load("solve").run(data, lp_method=_lp_method(), **options)
+    return result
 
 
 def _lp_method() -> _solve.LpMethod:
@@ -104,7 +110,7 @@ def _lp_method() -> _solve.LpMethod:
 
 
 def section_national(n_suppliers: int, n_buyers: int, *, time_limit: float) -> str:
-    data = solver_input(n_suppliers, n_buyers, seed=1)
+    data = solver_input(prepared_instance(n_suppliers, n_buyers, seed=1))
     rows = []
     for name, max_pairs, large_pairs in VARIANTS:
         with _limits(max_pairs, large_pairs):
@@ -144,13 +150,9 @@ def lowest_per_group(group: np.ndarray, value: np.ndarray, k: int) -> np.ndarray
 
 def section_prune(n_suppliers: int, n_buyers: int, *, time_limit: float,
                   ks: tuple[int, ...] = (200, 100, 50, 20)) -> str:
-    instance = _load("generate").generate(n_suppliers, n_buyers, seed=1)
-    prepared = matching.prepare(instance.supply, instance.demand)
+    prepared = prepared_instance(n_suppliers, n_buyers, seed=1)
     c = prepared.candidates
-    w = np.array(matching.Weights().as_array())
-    data = {"score": c.features @ w / w.sum(), "lot": c.lot, "buyer": c.buyer,
-            "capacity": prepared.lots.quantity_kg, "demand": prepared.buyers.quantity_kg,
-            "moq": prepared.buyers.moq_kg}
+    data = solver_input(prepared)
     full, seconds = _solve_input(data, time_limit=time_limit)
     rows = [f"| all | {len(c.lot):,} | {seconds:.1f} s | {full.gap:.3%} | - | "
             f"{full.flow.sum() / 1000:,.0f} t |"]
@@ -171,7 +173,7 @@ def section_prune(n_suppliers: int, n_buyers: int, *, time_limit: float,
 def section_warm(n_suppliers: int = 10_000, n_buyers: int = 2_000) -> str:
     from scipy.optimize._highspy import _core as highs  # private: a measurement only
 
-    data = solver_input(n_suppliers, n_buyers, seed=7)
+    data = solver_input(prepared_instance(n_suppliers, n_buyers, seed=7))
     lot, buyer = data["lot"], data["buyer"]
     n_lots, n_buyers = len(data["capacity"]), len(data["demand"])
     graph = sparse.coo_matrix((np.ones(len(lot)), (lot, n_lots + buyer)),
