@@ -91,8 +91,8 @@ def plan_basis(*, lots: Lots, candidates: Candidates, buyer_ids: Sequence[str],
         quantity_kg=float(lots.quantity_kg[i]), members=members,
         hub_lat=float(lots.hub_lat[i]), hub_lon=float(lots.hub_lon[i]))
         for i, members in enumerate(_member_tuples(
-            lots.member_ptr, member_supplier, np.arange(n_lots),
-            lots.quantity_kg[member_lot] * member_share)))
+            lots.member_ptr, member_supplier, np.arange(n_lots), lots.quantity_kg,
+            member_share)))
     lot_of_row = np.full(n_rows, -1, dtype=np.int64)
     lot_of_row[lots.member_row] = member_lot
     order = np.array(sorted(range(n_rows), key=supplier_ids.__getitem__), dtype=np.int64)
@@ -129,14 +129,15 @@ def _kg_by_product(products: Sequence[ProductMatch], kg: FloatArray) -> dict[str
 
 
 def _member_tuples(ptr: IntArray, supplier: Sequence[str], lots: IntArray,
-                   kg: FloatArray) -> list[tuple[Member, ...]]:
-    """Per lot of ``lots``, its members with ``kg`` (one value per member of those lots,
-    lot after lot)."""
-    counts = (ptr[lots + 1] - ptr[lots]).tolist()
+                   lot_kg: FloatArray, share: FloatArray) -> list[tuple[Member, ...]]:
+    """Per lot of ``lots``, its members, each with its ``share`` (per member position) of
+    that lot's ``lot_kg`` (one value per entry of ``lots``)."""
+    counts = ptr[lots + 1] - ptr[lots]
     positions = _ranges(ptr[lots], ptr[lots + 1])
+    kg = np.repeat(lot_kg, counts) * share[positions]
     made = list(map(Member, [supplier[i] for i in positions.tolist()], kg.tolist()))
     out, at = [], 0
-    for n in counts:
+    for n in counts.tolist():
         out.append(tuple(made[at:at + n]))
         at += n
     return out
@@ -161,10 +162,8 @@ def allocations(basis: PlanBasis, *, lots: Lots, candidates: Candidates, flow: F
     used = np.flatnonzero(flow > 0)
     lot = c.lot[used]
     kg = flow[used]
-    counts = lots.member_ptr[lot + 1] - lots.member_ptr[lot]
-    positions = _ranges(lots.member_ptr[lot], lots.member_ptr[lot + 1])
-    members = _member_tuples(lots.member_ptr, basis.member_supplier, lot,
-                             np.repeat(kg, counts) * basis.member_share[positions])
+    members = _member_tuples(lots.member_ptr, basis.member_supplier, lot, kg,
+                             basis.member_share)
     products = [taxonomy.products[i] for i in lots.product[lot].tolist()]
     locode = network.locode
     out = [Allocation(
