@@ -459,11 +459,12 @@ _FIRST_LEG_NOTE = {"truck": "", "feeder": " (feeder ship from the hub)",
                    "flight": " (domestic flight from the hub)"}
 
 
-def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocation],
+def _story(p: Prepared, b: int, buyer_ids: list[str], mine: list[Allocation],
            unmatched: list[UnmatchedDemand], scores: FloatArray,
            plan_lots: set[str], outcome: Outcome) -> tuple[str, ...]:
-    """The story of buyer ``b``; ``unmatched`` holds its unmatched demand records and
-    ``outcome`` indexes the pairs by buyer (a story never scans all pairs)."""
+    """The story of buyer ``b``; ``mine`` and ``unmatched`` hold its allocations and its
+    unmatched demand records, and ``outcome`` indexes the pairs by buyer (a story never
+    scans all pairs)."""
     row = int(p.buyer_rows[b])
     d = p.demand
     match_ = p.demand_products[row]
@@ -480,7 +481,6 @@ def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocati
     name = f" ({d.name[row]})" if d.name[row] else ""
     lines = [f"{buyer_ids[b]}{name} wants {d.quantity_kg[row]:,.0f} kg of {what} "
              f"delivered to {where}; {'; '.join(terms)}."]
-    mine = [a for a in allocations if a.buyer_id == buyer_ids[b]]
     c = p.candidates
     others = outcome.of_buyer(b)  # this buyer's pairs; those of its allocated lots:
     in_mine = np.isin(c.lot[others], [p.basis.lot_of_id[a.lot_id] for a in mine])
@@ -509,8 +509,7 @@ def _story(p: Prepared, b: int, buyer_ids: list[str], allocations: list[Allocati
                            for code in np.flatnonzero(rejected).tolist())
         lines.append(f"Lots of this product ruled out: {counts}.")
     for u in unmatched:
-        if u.buyer_id == buyer_ids[b]:
-            lines.append(f"Unserved {u.quantity_kg:,.0f} kg: {u.reason}.")
+        lines.append(f"Unserved {u.quantity_kg:,.0f} kg: {u.reason}.")
     return tuple(lines)
 
 
