@@ -1,6 +1,6 @@
 """Seeded benchmark of how the solver handles MOQs: repair of the LP, then MILPs.
 
-Three sections, each a Markdown table:
+Sections, each a Markdown table:
 
 ``national``
     The solver's input of a generated instance (``benchmarks/generate.py``, seed 1,
@@ -14,6 +14,12 @@ Three sections, each a Markdown table:
     What bounding the candidate pairs would cost (the only way to make the pair stages
     grow like n log n): the national solver input solved with every buyer limited to
     its K lots of lowest landed cost, against all pairs.
+``branch``
+    The exact step on the parts the repair leaves with a gap: the flow branch and bound
+    handing over to the MILP after ``BRANCH_NODES`` nodes (the default), against the MILP
+    alone, on generated pipeline instances (seed 1) and on ``benchmarks/solve.py``
+    instances with scarce supply (2,000 x 1,000 at 2%, seeds 1-3), where many buyers
+    with MOQs compete and the branch and bound hands over.
 ``warm``
     The largest part of a generated 10,000 x 2,000 instance (seed 7) as a continuous
     LP: a cold HiGHS dual simplex, the same warm-started from the optimal basis after a
@@ -26,6 +32,7 @@ Usage::
     nice python benchmarks/moq.py national [--size 66000x20000] [--time-limit 60]
     nice python benchmarks/moq.py repair
     nice python benchmarks/moq.py prune [--size 66000x20000]
+    nice python benchmarks/moq.py branch [--sizes 20000x300,10000x2000,66000x20000]
     nice python benchmarks/moq.py warm
 """
 
@@ -233,11 +240,39 @@ def section_warm(n_suppliers: int = 10_000, n_buyers: int = 2_000) -> str:
                       "| solver | first scores | changed scores |", "|---|---|---|", *rows])
 
 
+def section_branch(sizes: list[tuple[int, int]], *, time_limit: float,
+                   synthetic: tuple[int, int] = (2_000, 1_000), synthetic_seeds: int = 3) -> str:
+    instances = [(f"{n_s:,} x {n_b:,} generated (seed 1)",
+                  solver_input(prepared_instance(n_s, n_b, seed=1))) for n_s, n_b in sizes]
+    bench = _load("solve")
+    instances += [(f"{synthetic[0]:,} x {synthetic[1]:,}, 2%, scarce (seed {seed})",
+                   bench.instance(*synthetic, 0.02, seed=seed, demand_max=60_000.0))
+                  for seed in range(1, synthetic_seeds + 1)]
+    rows = []
+    for name, data in instances:
+        saved = _solve.BRANCH_NODES
+        try:
+            _solve.BRANCH_NODES = 0
+            alone, t_alone = _solve_input(data, time_limit=time_limit)
+        finally:
+            _solve.BRANCH_NODES = saved
+        both, t_both = _solve_input(data, time_limit=time_limit)
+        change = (both.objective - alone.objective) / alone.objective
+        rows.append(f"| {name} | {len(data['lot']):,} | {t_alone:.2f} s, {alone.status}, "
+                    f"gap {alone.gap:.3%} | {t_both:.2f} s, {both.status}, gap "
+                    f"{both.gap:.3%} | {change:+.4%} |")
+    return "\n".join(["| instance | pairs | MILP alone | branch and bound, then MILP "
+                      "(default) | objective, default against MILP alone |",
+                      "|---|---|---|---|---|", *rows])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sections", nargs="+",
-                        choices=("national", "repair", "prune", "warm"))
+                        choices=("national", "repair", "prune", "branch", "warm"))
     parser.add_argument("--size", default="66000x20000", help="national, prune: SUPPLIERSxBUYERS")
+    parser.add_argument("--sizes", default="20000x300,10000x2000,66000x20000",
+                        help="branch: SUPPLIERSxBUYERS,...")
     parser.add_argument("--time-limit", type=float, default=60.0)
     args = parser.parse_args(argv)
     for name in args.sections:
@@ -250,6 +285,10 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "prune":
             n_suppliers, n_buyers = (int(x) for x in args.size.lower().split("x"))
             print(section_prune(n_suppliers, n_buyers, time_limit=args.time_limit))
+        elif name == "branch":
+            sizes = [tuple(int(x) for x in size.lower().split("x"))
+                     for size in args.sizes.split(",")]
+            print(section_branch(sizes, time_limit=args.time_limit))  # type: ignore[arg-type]
         else:
             print(section_warm())
         sys.stdout.flush()

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["flow_available", "solve_transport_flow"]
+__all__ = ["FlowResult", "flow_available", "solve_transport_flow", "transport_flow"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -55,32 +57,88 @@ def solve_transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
     >>> x.tolist()
     [6.0, 4.0]
     """
+    res = transport_flow(score, lot, buyer, capacity=capacity, demand=demand, upper=upper)
+    return res.flow if res.status == "optimal" else None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowResult:
+    """A min-cost-flow solve: ``status``, kg per pair and ``slack``, how far
+    ``score @ flow`` may lie below the LP optimum (scores counted in steps, bounds
+    rounded to grams), so ``score @ flow + slack`` is a proven bound."""
+
+    status: Literal["optimal", "infeasible", "failed"]
+    flow: FloatArray
+    slack: float
+
+
+def transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
+                   capacity: FloatArray, demand: FloatArray, upper: FloatArray,
+                   floor: FloatArray | None = None) -> FlowResult:
+    """The transportation LP of :func:`solve_transport_flow`, where each buyer may also
+    have to get at least ``floor`` kg (status ``infeasible`` when that cannot be).
+
+    A floor is a lower bound on the buyer's arc to the sink: the buyer node asks for
+    ``floor`` units itself and the sink for that much less.
+
+    Examples
+    --------
+    >>> res = transport_flow(np.array([0.9, 0.5]), np.array([0, 0]), np.array([0, 1]),
+    ...                      capacity=np.array([10.0]), demand=np.array([6.0, 8.0]),
+    ...                      upper=np.array([6.0, 8.0]), floor=np.array([0.0, 7.0]))
+    >>> res.status, res.flow.tolist()
+    ('optimal', [3.0, 7.0])
+    >>> transport_flow(np.array([0.9]), np.array([0]), np.array([0]), capacity=np.array([5.0]),
+    ...                demand=np.array([8.0]), upper=np.array([5.0]),
+    ...                floor=np.array([6.0])).status
+    'infeasible'
+    """
     from ortools.graph.python import min_cost_flow
 
     n_l, n_b, n = len(capacity), len(demand), len(score)
-    bounds = np.concatenate([capacity, upper, demand])
+    floor = np.zeros(n_b) if floor is None else floor
+    bounds = np.concatenate([capacity, upper, demand, floor])
     per_kg = 1 if np.all(bounds == np.round(bounds)) else 1000
-    units = np.floor(bounds * per_kg + 1e-6)
+    units = np.floor(bounds[:-n_b] * per_kg + 1e-6)
     cap_u, upper_u, demand_u = np.split(units.astype(np.int64), [n_l, n_l + n])
+    floor_u = np.ceil(floor * per_kg - 1e-6).astype(np.int64)
     total = int(min(cap_u.sum(), demand_u.sum()))
+    need = int(floor_u.sum())
+    if np.any(floor_u > demand_u) or need > total:
+        return FlowResult("infeasible", np.zeros(n), 0.0)
     if total == 0 or n == 0:
-        return np.zeros(n)
+        return FlowResult("optimal", np.zeros(n), 0.0)
     top = float(np.max(np.abs(score))) or 1.0
     scale = min(SCORE_STEPS, 10.0 ** math.floor(math.log10(_MAX_COST / (total * top))))
     if scale < 1e3:
-        return None
+        return FlowResult("failed", np.zeros(n), 0.0)
     source, sink = n_l + n_b, n_l + n_b + 1
     tails = np.concatenate([np.full(n_l, source), lot, n_l + np.arange(n_b), [source]])
     heads = np.concatenate([np.arange(n_l), n_l + buyer, np.full(n_b, sink), [sink]])
-    caps = np.concatenate([cap_u, upper_u, demand_u, [total]])
+    caps = np.concatenate([cap_u, upper_u, demand_u - floor_u, [total]])
     costs = np.concatenate([np.zeros(n_l), -np.round(score * scale), np.zeros(n_b), [0.0]])
     mcf = min_cost_flow.SimpleMinCostFlow()
     arcs = mcf.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int64),
                                                     heads.astype(np.int64), caps,
                                                     costs.astype(np.int64))
     supplies = np.zeros(n_l + n_b + 2, dtype=np.int64)
-    supplies[source], supplies[sink] = total, -total
+    supplies[source], supplies[sink] = total, need - total
+    supplies[n_l:n_l + n_b] = -floor_u
     mcf.set_nodes_supplies(np.arange(n_l + n_b + 2, dtype=np.int64), supplies)
-    if mcf.solve() != mcf.OPTIMAL:
-        return None
-    return np.asarray(mcf.flows(arcs[n_l:n_l + n]), dtype=np.float64) / per_kg
+    status = mcf.solve()
+    if status == mcf.INFEASIBLE:
+        return FlowResult("infeasible", np.zeros(n), 0.0)
+    if status != mcf.OPTIMAL:
+        return FlowResult("failed", np.zeros(n), 0.0)
+    flow = np.asarray(mcf.flows(arcs[n_l:n_l + n]), dtype=np.float64) / per_kg
+    # Each score is rounded by at most half a step, so the optimum moves by at most a
+    # step per kg shipped; each bound rounded down to whole units moves it by at most the
+    # top score per unit (the dual of a lot, buyer or pair bound is at most that). A pair
+    # bound counts only where it is tighter than its lot's and buyer's (min(capacity,
+    # demand) is not). Floors are rounded up, a restriction of under a unit per buyer.
+    inexact = units != bounds[:-n_b] * per_kg
+    tighter = upper_u < np.minimum(cap_u[lot], demand_u[buyer])
+    rounded = int(np.count_nonzero(inexact[:n_l]) + np.count_nonzero(inexact[n_l + n:]) +
+                  np.count_nonzero(inexact[n_l:n_l + n] & tighter))
+    slack = total / per_kg / scale + top * rounded / per_kg
+    return FlowResult("optimal", flow, slack)

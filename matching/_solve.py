@@ -17,11 +17,13 @@ province with candidates gets at least one served lot).
 * MOQs: the LP without them relaxes the model. Its plan is repaired (buyers left
   below their MOQ are closed and the pairs of the lots they free re-solved, until no
   buyer is short), which gives a feasible plan and, from the first LP, a proven bound.
-  When the two are further apart than ``mip_gap``, the MILP decides on parts of at most
-  ``MOQ_MILP_MAX_PAIRS`` pairs, and on parts of up to ``MOQ_MILP_LARGE_PAIRS`` whose gap
-  shows in the whole plan (at national scale the MILP on parts of 10^5-10^6 pairs does
-  not finish in minutes, while the repair is within 0.3% of the bound;
-  ``docs/benchmarks.md``).
+  When the two are further apart than ``mip_gap``, an exact search decides on parts of
+  at most ``MOQ_MILP_MAX_PAIRS`` pairs, and on parts of up to ``MOQ_MILP_LARGE_PAIRS``
+  whose gap shows in the whole plan (at national scale the MILP on parts of 10^5-10^6
+  pairs does not finish in minutes, while the repair is within 0.3% of the bound;
+  ``docs/benchmarks.md``). The search is a branch and bound over buyers with min-cost
+  flows as relaxations (OR-Tools backend), and the MILP when that does not close the
+  gap in ``BRANCH_NODES`` nodes.
 * Minimum shipments make the MILP hard at national scale, so large parts use LP
   relaxation with repair: solve with continuous flows, close the pairs that carry
   less than the minimum, re-solve, repeat. The first relaxation is a proven bound.
@@ -30,6 +32,7 @@ province with candidates gets at least one served lot).
 from __future__ import annotations
 
 import functools
+import heapq
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -42,7 +45,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
-from ._flow import solve_transport_flow
+from ._flow import solve_transport_flow, transport_flow
 from ._parallel import map_ordered
 
 __all__ = ["LP_METHOD", "Solution", "solve_assignment"]
@@ -72,6 +75,9 @@ MIP_GAP = 1e-4
 MOQ_MILP_MAX_PAIRS = 20_000
 #: Parts with at most this many get it too when their gap shows in the whole plan.
 MOQ_MILP_LARGE_PAIRS = 250_000
+#: Nodes the flow branch and bound may solve on an MOQ part before the MILP takes over
+#: (the parts of generated instances close in 3-9 nodes; see ``docs/benchmarks.md``).
+BRANCH_NODES = 24
 #: Gap below which a plan is optimal whatever ``mip_gap`` says (rounding of the objective).
 _EXACT_GAP = 1e-9
 #: Tasks the parts are batched into when an executor is given.
@@ -119,6 +125,7 @@ class _Part:
     cover_kg: FloatArray  # kg such a lot must ship to count as served
     cover_group: IntArray  # local group (0..n_groups-1) of each covering lot
     n_groups: int
+    start: _Result | None = None  # a feasible plan to improve on (the repaired one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,10 +290,10 @@ def _solve_parts(parts: list[_Part], options: _Options, deadline: float | None,
     todo = sorted((k for k, part in enumerate(parts)
                    if _needs_milp(part, results[k], options.mip_gap, total)),
                   key=lambda k: len(parts[k].score))
-    exact = _in_batches([parts[k] for k in todo],
+    exact = _in_batches([replace(parts[k], start=results[k]) for k in todo],
                         functools.partial(_milp_batch, options=options), deadline, executor)
     for k, res in zip(todo, exact, strict=True):
-        results[k] = _better(results[k], res)
+        results[k] = res
     return results
 
 
@@ -324,9 +331,13 @@ def _solve_batch(parts: list[_Part], deadline: float | None, *,
 
 def _milp_batch(parts: list[_Part], deadline: float | None, *,
                 options: _Options) -> list[_Result]:
-    # The MOQ MILPs (the caller sorts them smallest first).
-    return _in_turn(parts, deadline, lambda part, seconds: _solve_milp(
-        part, part.upper, 0.0, np.zeros(0, np.int64), seconds, options.mip_gap))
+    # The exact MOQ solves of repaired parts (the caller sorts them smallest first).
+    def solve(part: _Part, seconds: float | None) -> _Result:
+        assert part.start is not None
+        return _exact_moq(part, part.upper, part.start, seconds, options.lp_method,
+                          options.mip_gap)
+
+    return _in_turn(parts, deadline, solve)
 
 
 def _in_turn(parts: list[_Part], deadline: float | None,
@@ -587,8 +598,7 @@ def _solve_model(part: _Part, *, minimum: float, closed: BoolArray | None,
             return repaired
         left = None if time_limit is None else max(0.05,
                                                    time_limit - (time.perf_counter() - start))
-        return _better(repaired, _solve_milp(part, upper, 0.0, np.zeros(0, np.int64), left,
-                                             mip_gap))
+        return _exact_moq(part, upper, repaired, left, lp_method, mip_gap)
     res = _solve_milp(part, upper, minimum, np.arange(part.n_groups), time_limit, mip_gap)
     if res.status != "infeasible":
         return res
@@ -671,6 +681,97 @@ def _residual_part(part: _Part, pairs: IntArray, upper: FloatArray,
         capacity=capacity, demand=demand, moq=part.moq[buyers],
         upper=np.minimum(upper[pairs], np.minimum(capacity[lot_row], demand[buyer_row])),
         cover_lot=none, cover_kg=np.zeros(0), cover_group=none, n_groups=0)
+
+
+def _exact_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: float | None,
+               lp_method: LpMethod, mip_gap: float) -> _Result:
+    """The MOQ model within ``mip_gap``, improving on the feasible plan ``start``: flow
+    branch and bound first (with the OR-Tools backend), the MILP when that does not
+    close the gap in ``BRANCH_NODES`` nodes."""
+    begin = time.perf_counter()
+    best = start
+    if lp_method == "ortools" and mip_gap > 0 and BRANCH_NODES > 0:
+        branched = _branch_moq(part, upper, start, time_limit, mip_gap)
+        if branched is not None:
+            if branched.status != "feasible":
+                return branched
+            best = branched
+    left = None if time_limit is None else max(0.05,
+                                               time_limit - (time.perf_counter() - begin))
+    return _better(best, _solve_milp(part, upper, 0.0, np.zeros(0, np.int64), left, mip_gap))
+
+
+def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: float | None,
+                mip_gap: float) -> _Result | None:
+    """MOQs by branch and bound over buyers, with min-cost flows as relaxations.
+
+    A node closes some buyers and holds others to at least their MOQ (a floor on the
+    flow into the buyer); its flow, where the other buyers have no MOQ, bounds every
+    plan below the node, and the same flow less its buyers short of their MOQ is a
+    feasible plan. A node branches on its short buyer closest to its MOQ: held to it,
+    or closed. Best bound first, from the feasible plan ``start``, until the best open
+    bound is within ``mip_gap`` of the best plan (status ``optimal``), or for at most
+    ``BRANCH_NODES`` nodes (``feasible``, with the best open bound) or until the time
+    limit (``time_limit``). None when a flow cannot be solved.
+
+    On the parts of generated instances this proves in 3-9 nodes what the MILP proves
+    4-10x slower; on dense synthetic parts with many MOQ buyers the relaxation is weak
+    and the MILP, with its cuts, takes over (``docs/benchmarks.md``).
+    """
+    begin = time.perf_counter()
+    n_b = len(part.demand)
+    tolerance = max(mip_gap, _EXACT_GAP)
+    best_x, best_value = start.x, start.objective
+    heap: list[tuple[float, int, npt.NDArray[np.int8], BoolArray, FloatArray]] = []
+    nodes = 0
+
+    def visit(state: npt.NDArray[np.int8]) -> bool:
+        # state per buyer: 0 free, 1 held to its MOQ, -1 closed. False: a flow failed.
+        nonlocal best_x, best_value, nodes
+        nodes += 1
+        bound = np.where(state[part.buyer] < 0, 0.0, upper)
+        res = transport_flow(part.score, part.lot, part.buyer, capacity=part.capacity,
+                             demand=part.demand, upper=bound,
+                             floor=np.where(state > 0, part.moq, 0.0))
+        if res.status != "optimal":
+            return res.status == "infeasible"
+        x = _clean(res.flow, bound)
+        got = np.bincount(part.buyer, weights=x, minlength=n_b)
+        short = (state == 0) & (part.moq > 0) & (got > 0) & (got < part.moq - 1e-6)
+        plan = np.where(short[part.buyer], 0.0, x)
+        value = float(part.score @ plan)
+        if value > best_value:
+            best_x, best_value = plan, value
+        if short.any():
+            ratio = np.where(short, got / np.where(part.moq > 0, part.moq, 1.0), -1.0)
+            heapq.heappush(heap, (-(float(part.score @ x) + res.slack), nodes, state,
+                                  short, ratio))
+        return True
+
+    if not visit(np.zeros(n_b, np.int8)):
+        return None
+    status: Status = "optimal"
+    while heap:
+        top = -heap[0][0]
+        if top - best_value <= tolerance * top:
+            heap.clear()
+            break
+        if nodes + 2 > BRANCH_NODES:
+            status = "feasible"
+            break
+        if time_limit is not None and time.perf_counter() - begin > time_limit:
+            status = "time_limit"
+            break
+        _, _, state, _, ratio = heapq.heappop(heap)
+        closest = int(np.argmax(ratio))
+        for choice in (1, -1):
+            child = state.copy()
+            child[closest] = choice
+            if not visit(child):
+                return None
+    open_bound = -heap[0][0] if heap else best_value
+    bound = max(min(open_bound, start.bound), best_value)
+    return _Result(best_x, best_value, bound, status, np.zeros(part.n_groups, bool))
 
 
 def _needs_milp(part: _Part, repaired: _Result, mip_gap: float, total: float) -> bool:

@@ -12,6 +12,10 @@ def test_every_section_runs_on_small_sizes():
     assert "| 60 x 30, 2%, scarce |" in repair
     prune = bench.section_prune(400, 120, time_limit=20.0, ks=(5,))
     assert "| all |" in prune and "| 5 |" in prune
+    branch = bench.section_branch([(400, 120)], time_limit=20.0, synthetic=(60, 30),
+                                  synthetic_seeds=1)
+    assert "| 400 x 120 generated (seed 1) |" in branch and "| 60 x 30, 2%, scarce (seed 1) |" \
+        in branch
     warm = bench.section_warm(600, 200)
     assert "HiGHS, warm from the first optimal basis" in warm
 

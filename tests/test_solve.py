@@ -107,19 +107,27 @@ def test_objective_equals_full_model(instance):
     assert sol.objective == pytest.approx(float(score @ sol.flow), rel=1e-9, abs=1e-9)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(), st.sampled_from([1e-4, 0.05]), st.booleans())
-def test_optimal_means_within_the_mip_gap(instance, mip_gap, repair_only):
-    # With repair_only every part keeps the repaired LP plan (as parts above
-    # MOQ_MILP_MAX_PAIRS do at national scale): feasible, bound proven, optimal only
-    # when within the gap.
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.sampled_from([1e-4, 0.05]), st.sampled_from(["repair", "milp",
+                                                                     "branch", "both"]))
+def test_optimal_means_within_the_mip_gap(instance, mip_gap, exact):
+    # "repair": every part keeps the repaired LP plan (as parts above MOQ_MILP_MAX_PAIRS
+    # do at national scale); "milp": HiGHS only; "branch": the flow branch and bound
+    # (OR-Tools); "both": branch and bound cut short after two nodes, then the MILP.
+    # Whatever runs: feasible, bound proven, optimal only when within the gap.
     score, lot, buyer, capacity, demand, moq = instance
+    if exact in ("branch", "both"):
+        pytest.importorskip("ortools")
     with pytest.MonkeyPatch.context() as patch:
-        if repair_only:
+        if exact == "repair":
             patch.setattr(_solve, "MOQ_MILP_MAX_PAIRS", 0)
             patch.setattr(_solve, "MOQ_MILP_LARGE_PAIRS", 0)
+        if exact == "both":
+            patch.setattr(_solve, "BRANCH_NODES", 2)
         sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq,
-                               mip_gap=mip_gap)
+                               mip_gap=mip_gap,
+                               lp_method="ortools" if exact in ("branch", "both") else
+                               "highs-ds")
     check_feasible(sol, lot, buyer, capacity, demand, moq)
     expected = reference(score, lot, buyer, capacity, demand, moq)
     assert sol.objective <= expected + 1e-6
