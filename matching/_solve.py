@@ -78,6 +78,10 @@ MOQ_MILP_LARGE_PAIRS = 250_000
 #: Nodes the flow branch and bound may solve on an MOQ part before the MILP takes over
 #: (the parts of generated instances close in 3-9 nodes; see ``docs/benchmarks.md``).
 BRANCH_NODES = 24
+#: A root flow with more buyers short of their MOQ than this goes to the MILP at once
+#: (generated instances have at most 6 and close; dense synthetic parts where 24 nodes
+#: close nothing have 8-106).
+BRANCH_MAX_SHORT = 6
 #: Gap below which a plan is optimal whatever ``mip_gap`` says (rounding of the objective).
 _EXACT_GAP = 1e-9
 #: Tasks the parts are batched into when an executor is given.
@@ -712,11 +716,13 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
     or closed. Best bound first, from the feasible plan ``start``, until the best open
     bound is within ``mip_gap`` of the best plan (status ``optimal``), or for at most
     ``BRANCH_NODES`` nodes (``feasible``, with the best open bound) or until the time
-    limit (``time_limit``). None when a flow cannot be solved.
+    limit (``time_limit``); not at all (``feasible``) when the root flow leaves more
+    than ``BRANCH_MAX_SHORT`` buyers short. None when a flow cannot be solved.
 
     On the parts of generated instances this proves in 3-9 nodes what the MILP proves
-    4-10x slower; on dense synthetic parts with many MOQ buyers the relaxation is weak
-    and the MILP, with its cuts, takes over (``docs/benchmarks.md``).
+    several times slower; on dense synthetic parts where many buyers with MOQs compete
+    for scarce supply the relaxation is weak and the MILP, with its cuts, takes over
+    (``docs/benchmarks.md``).
     """
     begin = time.perf_counter()
     n_b = len(part.demand)
@@ -751,7 +757,9 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
     if not visit(np.zeros(n_b, np.int8)):
         return None
     status: Status = "optimal"
-    while heap:
+    if heap and int(np.count_nonzero(heap[0][3])) > BRANCH_MAX_SHORT:
+        status = "feasible"  # too many buyers to branch on: the MILP decides
+    while heap and status == "optimal":
         top = -heap[0][0]
         if top - best_value <= tolerance * top:
             heap.clear()

@@ -107,16 +107,18 @@ def test_objective_equals_full_model(instance):
     assert sol.objective == pytest.approx(float(score @ sol.flow), rel=1e-9, abs=1e-9)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(), st.sampled_from([1e-4, 0.05]), st.sampled_from(["repair", "milp",
-                                                                     "branch", "both"]))
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.sampled_from([1e-4, 0.05]),
+       st.sampled_from(["repair", "milp", "branch", "both", "handover"]))
 def test_optimal_means_within_the_mip_gap(instance, mip_gap, exact):
     # "repair": every part keeps the repaired LP plan (as parts above MOQ_MILP_MAX_PAIRS
     # do at national scale); "milp": HiGHS only; "branch": the flow branch and bound
-    # (OR-Tools); "both": branch and bound cut short after two nodes, then the MILP.
+    # (OR-Tools); "both": branch and bound cut short after two nodes, then the MILP;
+    # "handover": the root's short buyers always too many, so the MILP at once.
     # Whatever runs: feasible, bound proven, optimal only when within the gap.
     score, lot, buyer, capacity, demand, moq = instance
-    if exact in ("branch", "both"):
+    flow = exact in ("branch", "both", "handover")
+    if flow:
         pytest.importorskip("ortools")
     with pytest.MonkeyPatch.context() as patch:
         if exact == "repair":
@@ -124,10 +126,10 @@ def test_optimal_means_within_the_mip_gap(instance, mip_gap, exact):
             patch.setattr(_solve, "MOQ_MILP_LARGE_PAIRS", 0)
         if exact == "both":
             patch.setattr(_solve, "BRANCH_NODES", 2)
+        if exact == "handover":
+            patch.setattr(_solve, "BRANCH_MAX_SHORT", 0)
         sol = solve_assignment(score, lot, buyer, capacity=capacity, demand=demand, moq=moq,
-                               mip_gap=mip_gap,
-                               lp_method="ortools" if exact in ("branch", "both") else
-                               "highs-ds")
+                               mip_gap=mip_gap, lp_method="ortools" if flow else "highs-ds")
     check_feasible(sol, lot, buyer, capacity, demand, moq)
     expected = reference(score, lot, buyer, capacity, demand, moq)
     assert sol.objective <= expected + 1e-6
@@ -393,3 +395,32 @@ def test_parts_on_an_executor_give_the_serial_plan(pieces, milp_max_pairs):
     assert np.array_equal(serial.flow, parallel.flow)
     assert (serial.status, serial.bound) == (parallel.status, parallel.bound)
     assert serial.bound >= serial.objective - 1e-9
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_branch_and_bound_against_the_full_model(seed):
+    # Scarce supply and MOQs on most buyers, so the repair leaves gaps and the branch
+    # and bound has to hold buyers to their MOQ as well as close them.
+    pytest.importorskip("ortools")
+    rng = np.random.default_rng(seed)
+    n_l, n_b = int(rng.integers(3, 10)), int(rng.integers(2, 7))
+    lot, buyer = np.nonzero(rng.random((n_l, n_b)) < 0.6)
+    if len(lot) == 0:
+        return
+    score = rng.uniform(0.1, 1.0, len(lot)).round(3)
+    capacity = rng.integers(100, 3000, n_l).astype(float)
+    demand = rng.integers(1000, 6000, n_b).astype(float)
+    moq = np.where(rng.random(n_b) < 0.8, (demand * rng.uniform(0.3, 1.0, n_b)).round(), 0.0)
+    part = _solve._make_part(score, lot, buyer, capacity, demand, moq, np.arange(len(lot)),
+                             group=np.full(n_l, -1), coverage_kg=0.0,
+                             cover_groups=np.zeros(0, np.int64))
+    start = _solve._repair_moq(part, part.upper, None, "ortools")
+    res = _solve._branch_moq(part, part.upper, start, None, 1e-6)
+    expected = reference(score, lot, buyer, capacity, demand, moq)
+    got = np.bincount(part.buyer, weights=res.x, minlength=len(part.demand))
+    assert np.all((got <= 1e-6) | (got >= part.moq - 1e-6))
+    assert res.objective == pytest.approx(float(part.score @ res.x))
+    assert start.objective - 1e-9 <= res.objective <= expected + 1e-6
+    assert res.bound >= expected - 1e-6 * max(1.0, expected)
+    if res.status == "optimal":
+        assert res.objective >= expected * (1 - 1e-6) - 1e-6
