@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ._candidates import Candidates
 from ._consolidate import Lots
-from ._explain import PairIndex
+from ._explain import PairIndex, ranges
 from ._logistics import FIRST_LEGS, PortNetwork
 from ._plan import Allocation, LotRecord, Member
 from ._product_match import ProductMatch
@@ -133,7 +133,7 @@ def _member_tuples(ptr: IntArray, supplier: Sequence[str], lots: IntArray,
     """Per lot of ``lots``, its members, each with its ``share`` (per member position) of
     that lot's ``lot_kg`` (one value per entry of ``lots``)."""
     counts = ptr[lots + 1] - ptr[lots]
-    positions = _ranges(ptr[lots], ptr[lots + 1])
+    positions = ranges(ptr[lots], ptr[lots + 1])
     kg = np.repeat(lot_kg, counts) * share[positions]
     made = list(map(Member, [supplier[i] for i in positions.tolist()], kg.tolist()))
     out, at = [], 0
@@ -141,16 +141,6 @@ def _member_tuples(ptr: IntArray, supplier: Sequence[str], lots: IntArray,
         out.append(tuple(made[at:at + n]))
         at += n
     return out
-
-
-def _ranges(start: IntArray, stop: IntArray) -> IntArray:
-    """``start[0]..stop[0]``, ``start[1]..stop[1]``, ... concatenated."""
-    counts = stop - start
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(start - np.cumsum(counts) + counts, counts)
-    return (offsets + np.arange(total, dtype=np.int64)).astype(np.int64)
 
 
 def allocations(basis: PlanBasis, *, lots: Lots, candidates: Candidates, flow: FloatArray,

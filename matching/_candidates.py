@@ -100,14 +100,19 @@ class Rejections:
             buyer_fastest_days=np.full(n_buyers, np.inf),
             buyer_lowest_landed_usd=np.full(n_buyers, np.inf), certifications=certifications)
 
+    def commonest_of_lots(self, lots: IntArray) -> IntArray:
+        """Per lot of ``lots``, the reason that rejected most of its pairs (on a tie, the
+        one that rejected the earliest pair), or -1 when none was rejected."""
+        return _commonest(self.lot_count[lots], self.lot_first[lots])
+
     def commonest_of_lot(self, lot: int) -> int:
-        """The reason that rejected most pairs of ``lot`` (on a tie, the one that rejected
-        the earliest pair), or -1 when none was rejected."""
-        return _commonest(self.lot_count[lot], self.lot_first[lot])
+        """:meth:`commonest_of_lots` of one lot."""
+        return int(self.commonest_of_lots(np.array([lot]))[0])
 
     def commonest_of_buyer(self, buyer: int) -> int:
         """The reason that rejected most pairs of ``buyer``, as for a lot."""
-        return _commonest(self.buyer_count[buyer], self.buyer_first[buyer])
+        return int(_commonest(self.buyer_count[buyer:buyer + 1],
+                              self.buyer_first[buyer:buyer + 1])[0])
 
     def required_of_lot(self, lot: int) -> frozenset[str]:
         """Certifications required by the buyers that reject ``lot`` on certification."""
@@ -116,11 +121,12 @@ class Rejections:
                          if int(words[i // 64]) >> (i % 64) & 1)
 
 
-def _commonest(count: IntArray, first: IntArray) -> int:
-    if not count.any():
-        return -1
-    tied = np.flatnonzero(count == count.max())
-    return int(tied[np.argmin(first[tied])])
+def _commonest(count: IntArray, first: IntArray) -> IntArray:
+    """Per row of ``count`` (pairs rejected per reason), the reason with the most, the one
+    whose ``first`` pair is earliest among those tied; -1 for a row without any."""
+    most = count.max(axis=1, initial=0)
+    tied_first = np.where(count == most[:, None], first, np.iinfo(np.int64).max)
+    return np.where(most > 0, np.argmin(tied_first, axis=1), -1).astype(np.int64)
 
 
 @dataclass(frozen=True, slots=True)

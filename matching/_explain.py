@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,7 +13,7 @@ from ._consolidate import Lots
 from ._quality import GRADE_NAMES
 from ._taxonomy import Taxonomy
 
-__all__ = ["ROUNDING_KG", "Outcome", "PairIndex", "demand_reason", "lot_reason"]
+__all__ = ["ROUNDING_KG", "Outcome", "PairIndex", "demand_reason", "lot_reasons", "ranges"]
 
 #: Less than this is solver rounding, not room: the min-cost-flow backend ships whole grams.
 ROUNDING_KG = 1e-3
@@ -55,6 +55,16 @@ def _csr(keys: IntArray, n: int) -> tuple[IntArray, IntArray]:
     small = keys.astype(np.uint16) if n <= 1 << 16 else keys
     order = np.argsort(small, kind="stable").astype(np.int64, copy=False)
     return order, np.r_[0, np.cumsum(np.bincount(keys, minlength=n))].astype(np.int64)
+
+
+def ranges(start: IntArray, stop: IntArray) -> IntArray:
+    """``start[0]..stop[0]``, ``start[1]..stop[1]``, ... concatenated."""
+    counts = stop - start
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(start - np.cumsum(counts) + counts, counts)
+    return (offsets + np.arange(total, dtype=np.int64)).astype(np.int64)
 
 
 def _weakest(keys: IntArray, used: IntArray, scores: FloatArray, n: int
@@ -134,69 +144,140 @@ class Outcome:
 
 
 
-def lot_reason(lot: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
-               outcome: Outcome, buyer_ids: Sequence[str], taxonomy: Taxonomy) -> str:
-    """Why (part of) ``lot`` was not allocated."""
-    mine = outcome.of_lot(lot)
-    if len(mine) == 0:
-        r = candidates.rejections
-        code = r.commonest_of_lot(lot)
-        if code < 0:
-            return "no buyer for this product"
-        product = taxonomy.products[lots.product[lot]]
-        value = {"grade": float(lots.grade[lot]), "transit": float(r.lot_fastest_days[lot]),
-                 "price": float(r.lot_lowest_landed_usd[lot])}.get(REJECTIONS[code], 0.0)
-        return "no buyer accepts this lot: " + _rejection(
-            code, value, ceiling=float(r.lot_highest_ceiling_usd[lot]),
-            grade_min=int(r.lot_grade_min[lot]), required=r.required_of_lot(lot),
-            limit=product.max_transit_days or np.inf)
+def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: Candidates,
+                outcome: Outcome, buyer_ids: Sequence[str], taxonomy: Taxonomy) -> list[str]:
+    """Why (part of) each lot of ``selected`` was not allocated, in that order.
+
+    The pairs of all these lots are classified at once with array operations; only the
+    texts are made lot by lot.
+    """
+    sel = np.asarray(selected, dtype=np.int64)
+    n, ptr = len(sel), outcome.lot_ptr
+    count = ptr[sel + 1] - ptr[sel]
+    pair = outcome.by_lot[ranges(ptr[sel], ptr[sel + 1])]
+    seg = np.repeat(np.arange(n, dtype=np.int64), count)  # position in ``sel`` per pair
+    buyer = candidates.buyer[pair]
     minimum = outcome.min_shipment
-    usable = mine[np.minimum(lots.quantity_kg[lot], buyers.quantity_kg[candidates.buyer[mine]])
-                  >= minimum - 1e-6]
-    if len(usable) == 0:
-        if lots.quantity_kg[lot] < minimum:
-            return (f"the lot ({_kg(lots.quantity_kg[lot])}) is smaller than the minimum "
-                    f"shipment of {_kg(minimum)}")
-        return f"every buyer in reach asks for less than the minimum shipment of {_kg(minimum)}"
-    mine = usable
-    rest = float(lots.quantity_kg[lot] - outcome.lot_used[lot])
-    full, unserved, no_room = [], [], []
-    for k in mine.tolist():
-        b = int(candidates.buyer[k])
-        room = float(buyers.quantity_kg[b] - outcome.served[b])
-        if room < ROUNDING_KG:
-            margin = float(outcome.buyer_weakest[b]) - float(outcome.scores[k])
-            full.append((margin, buyer_ids[b]))
-        elif outcome.served[b] <= 1e-6 and buyers.moq_kg[b] > 0:
-            unserved.append(b)
-        elif minimum > 0 and min(rest, room) < minimum - 1e-6:
-            no_room.append(room)
-    if len(full) == len(mine):
-        if outcome.lot_used[lot] > 0:
-            return (f"supply exceeds demand: the lot ships {_kg(outcome.lot_used[lot])} and "
-                    f"every buyer in reach is full")
-        margin, who = min(full)
-        if margin >= MARGIN_SHOWN:
-            return (f"outscored by other lots: every buyer in reach is full (closest: {who}, "
-                    f"whose lots score {margin:.3f} more per kg)")
-        return (f"every buyer in reach is full (closest: {who}, filled by lots that score as "
-                f"much per kg, or that its MOQ or the minimum shipment needs)")
-    if no_room and rest < minimum:
-        return (f"the remaining {_kg(rest)} is below the minimum shipment of {_kg(minimum)}")
-    if no_room:
-        return (f"no buyer in reach has room for the minimum shipment of {_kg(minimum)} "
-                f"(largest room {_kg(max(no_room))})")
-    if unserved:
-        names = ", ".join(sorted(buyer_ids[b] for b in unserved)[:3])
-        small = [b for b in unserved
-                 if _in_reach(b, lots, buyers, candidates, outcome) < buyers.moq_kg[b] - 1e-6]
-        if len(small) == len(unserved):
-            return (f"MOQ larger than every lot in reach: the buyers with room ({names}) need "
-                    f"more than all the supply they can reach")
-        return (f"the buyers with room ({names}) were not served: meeting their MOQ would "
-                f"take supply that scores more with other buyers")
-    return ("not chosen: the plan is the best found within the time limit or the gap of "
-            "the repair that meets MOQs on large parts and minimum shipments")
+    quantity = lots.quantity_kg[sel]
+    rest = quantity - outcome.lot_used[sel]
+    asked, served = buyers.quantity_kg[buyer], outcome.served[buyer]
+    room = asked - served
+    usable = np.minimum(quantity[seg], asked) >= minimum - 1e-6
+    full = usable & (room < ROUNDING_KG)
+    unserved = usable & ~full & (served <= 1e-6) & (buyers.moq_kg[buyer] > 0)
+    no_room = usable & ~full & ~unserved & (minimum > 0) & (
+        np.minimum(rest[seg], room) < minimum - 1e-6)
+
+    def per_lot(mask: npt.NDArray[np.bool_]) -> list[int]:
+        return np.bincount(seg[mask], minlength=n).tolist()  # type: ignore[no-any-return]
+
+    largest = np.full(n, -np.inf)
+    np.maximum.at(largest, seg[no_room], room[no_room])
+    closest_margin, closest_buyer = _closest_full(seg, buyer, pair, full, outcome, n)
+    first_unserved = np.flatnonzero(unserved)
+    unserved_from = np.searchsorted(seg[first_unserved], np.arange(n))
+    short = _short_of_moq(buyer[first_unserved], lots=lots, buyers=buyers,
+                          candidates=candidates, outcome=outcome)
+    n_short = np.bincount(seg[first_unserved][short], minlength=n).tolist()
+    rejected = _rejected_reasons(sel[count == 0], lots=lots, candidates=candidates,
+                                 taxonomy=taxonomy)
+
+    out = []
+    for i, (lot_kg, used, left, n_pairs, n_usable, n_full, n_unserved, n_no_room, big,
+            margin, who, u) in enumerate(zip(
+            quantity.tolist(), outcome.lot_used[sel].tolist(), rest.tolist(), count.tolist(),
+            per_lot(usable), per_lot(full), per_lot(unserved), per_lot(no_room),
+            largest.tolist(), closest_margin.tolist(), closest_buyer.tolist(),
+            unserved_from.tolist(), strict=True)):
+        if n_pairs == 0:
+            out.append(next(rejected))
+        elif n_usable == 0:
+            out.append(f"the lot ({_kg(lot_kg)}) is smaller than the minimum shipment of "
+                       f"{_kg(minimum)}" if lot_kg < minimum else
+                       f"every buyer in reach asks for less than the minimum shipment of "
+                       f"{_kg(minimum)}")
+        elif n_full == n_usable:
+            if used > 0:
+                out.append(f"supply exceeds demand: the lot ships {_kg(used)} and every "
+                           f"buyer in reach is full")
+            elif margin >= MARGIN_SHOWN:
+                out.append(f"outscored by other lots: every buyer in reach is full (closest: "
+                           f"{buyer_ids[who]}, whose lots score {margin:.3f} more per kg)")
+            else:
+                out.append(f"every buyer in reach is full (closest: {buyer_ids[who]}, filled "
+                           f"by lots that score as much per kg, or that its MOQ or the "
+                           f"minimum shipment needs)")
+        elif n_no_room and left < minimum:
+            out.append(f"the remaining {_kg(left)} is below the minimum shipment of "
+                       f"{_kg(minimum)}")
+        elif n_no_room:
+            out.append(f"no buyer in reach has room for the minimum shipment of "
+                       f"{_kg(minimum)} (largest room {_kg(big)})")
+        elif n_unserved:
+            names = ", ".join(buyer_ids[b] for b in buyer[first_unserved[
+                u:u + min(n_unserved, 3)]].tolist())
+            out.append(f"MOQ larger than every lot in reach: the buyers with room ({names}) "
+                       f"need more than all the supply they can reach"
+                       if n_short[i] == n_unserved else
+                       f"the buyers with room ({names}) were not served: meeting their MOQ "
+                       f"would take supply that scores more with other buyers")
+        else:
+            out.append("not chosen: the plan is the best found within the time limit or the "
+                       "gap of the repair that meets MOQs on large parts and minimum "
+                       "shipments")
+    return out
+
+
+def _closest_full(seg: IntArray, buyer: IntArray, pair: IntArray,
+                  full: npt.NDArray[np.bool_], outcome: Outcome, n: int
+                  ) -> tuple[FloatArray, IntArray]:
+    """Per lot, of its pairs with a ``full`` buyer: the smallest margin by which the
+    buyer's weakest used pair outscores the pair, and that buyer (the first buyer on a
+    tie); as ``min`` over (margin, buyer id) in pair order picks them, so a lot whose first
+    such pair has no margin (nan: a full buyer that got nothing) keeps that pair."""
+    margin = np.full(n, np.nan)
+    who = np.full(n, -1, dtype=np.int64)
+    f = np.flatnonzero(full)
+    if len(f):
+        m = outcome.buyer_weakest[buyer[f]] - outcome.scores[pair[f]]
+        order = np.lexsort((buyer[f], m, seg[f]))  # nan last within a lot
+        best = order[np.r_[True, np.diff(seg[f][order]) != 0]]
+        first = np.flatnonzero(np.r_[True, np.diff(seg[f]) != 0])
+        best = np.where(np.isnan(m[first]), first, best)
+        margin[seg[f][best]], who[seg[f][best]] = m[best], buyer[f][best]
+    return margin, who
+
+
+def _short_of_moq(unserved: IntArray, *, lots: Lots, buyers: Buyers, candidates: Candidates,
+                  outcome: Outcome) -> npt.NDArray[np.bool_]:
+    """Per buyer of ``unserved``: whether the lots in its reach hold less than its MOQ."""
+    distinct = np.unique(unserved)
+    short = np.array([_in_reach(b, lots, buyers, candidates, outcome) < buyers.moq_kg[b] - 1e-6
+                      for b in distinct.tolist()], dtype=bool)
+    return short[np.searchsorted(distinct, unserved)]
+
+
+def _rejected_reasons(lots_: IntArray, *, lots: Lots, candidates: Candidates,
+                      taxonomy: Taxonomy) -> Iterator[str]:
+    """Why each lot of ``lots_`` (lots without a candidate pair) has no buyer, in order."""
+    r = candidates.rejections
+    codes = r.commonest_of_lots(lots_).tolist()
+    value_of = {"grade": lots.grade[lots_].astype(float).tolist(),
+                "transit": r.lot_fastest_days[lots_].tolist(),
+                "price": r.lot_lowest_landed_usd[lots_].tolist()}
+    for i, (lot, code, product, ceiling, grade_min) in enumerate(zip(
+            lots_.tolist(), codes, lots.product[lots_].tolist(),
+            r.lot_highest_ceiling_usd[lots_].tolist(), r.lot_grade_min[lots_].tolist(),
+            strict=True)):
+        if code < 0:
+            yield "no buyer for this product"
+            continue
+        name = REJECTIONS[code]
+        yield "no buyer accepts this lot: " + _rejection(
+            code, value_of[name][i] if name in value_of else 0.0, ceiling=ceiling,
+            grade_min=grade_min,
+            required=r.required_of_lot(lot) if name == "certification" else frozenset(),
+            limit=taxonomy.products[product].max_transit_days or np.inf)
 
 
 def _in_reach(b: int, lots: Lots, buyers: Buyers, candidates: Candidates,

@@ -19,7 +19,7 @@ from ._candidates import REJECTIONS, Buyers, Candidates, build_candidates
 from ._config import Config
 from ._consolidate import Lots, consolidate, smallest_moq_in_reach
 from ._exceptions import InputError, Problem
-from ._explain import ROUNDING_KG, Outcome, demand_reason, lot_reason
+from ._explain import ROUNDING_KG, Outcome, demand_reason, lot_reasons
 from ._flow import flow_available
 from ._gc import gc_paused
 from ._logistics import PortNetwork, default_network
@@ -392,7 +392,6 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
     c, lots, buyers, tax, cfg = p.candidates, p.lots, p.buyers, p.taxonomy, p.config
     flow, basis = solution.flow, p.basis
     buyer_ids = list(basis.buyer_ids)
-    supplier_ids = p.supply.supplier_id
     outcome = Outcome.build(c, flow, scores, n_lots=len(lots), n_buyers=len(buyer_ids),
                             min_shipment=cfg.min_shipment_kg, index=basis.pairs)
     allocations = _assemble.allocations(basis, lots=lots, candidates=c, flow=flow,
@@ -402,21 +401,7 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
                                             n_rows=len(p.supply))
 
     rest_of_row = p.supply.quantity_kg - allocated
-    lot_reasons: dict[int, str] = {}
-    unmatched_supply = []
-    left = basis.supplier_order[(~(rest_of_row <= 1e-6) | basis.row_has_issue)[
-        basis.supplier_order]]
-    for i, rest in zip(left.tolist(), rest_of_row[left].tolist(), strict=True):
-        reason = p.supply_issue[i] or (
-            "less than a gram left by solver rounding" if rest < ROUNDING_KG else "")
-        if not reason:
-            lot = int(basis.lot_of_row[i])
-            if lot not in lot_reasons:
-                lot_reasons[lot] = lot_reason(lot, lots=lots, buyers=buyers, candidates=c,
-                                              outcome=outcome, buyer_ids=buyer_ids,
-                                              taxonomy=tax)
-            reason = lot_reasons[lot]
-        unmatched_supply.append(UnmatchedSupply(supplier_ids[i], max(rest, 0.0), reason))
+    unmatched_supply = _unmatched_supply(p, outcome, rest_of_row)
 
     unmatched_demand = []
     rest_of_buyer = buyers.quantity_kg - outcome.served
@@ -452,6 +437,31 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
         scores, plan_lots, outcome))
     return Plan(tuple(allocations), basis.lot_records, candidate_records, tuple(unmatched_supply),
                 tuple(unmatched_demand), summary, stories)
+
+
+def _unmatched_supply(p: Prepared, outcome: Outcome, rest_of_row: FloatArray
+                      ) -> list[UnmatchedSupply]:
+    """A record per supply row with kg left or an input issue, by supplier id: the issue,
+    solver rounding, or why its lot was not (all) allocated (explained once per lot)."""
+    basis = p.basis
+    left = basis.supplier_order[(~(rest_of_row <= 1e-6) | basis.row_has_issue)[
+        basis.supplier_order]]
+    rest = rest_of_row[left]
+    issue = basis.row_has_issue[left]
+    explain = ~issue & ~(rest < ROUNDING_KG)
+    lot = basis.lot_of_row[left[explain]]
+    selected = np.unique(lot)
+    texts = [*lot_reasons(selected, lots=p.lots, buyers=p.buyers, candidates=p.candidates,
+                          outcome=outcome, buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy),
+             "less than a gram left by solver rounding"]
+    text = np.full(len(left), len(texts) - 1, dtype=np.int64)
+    text[explain] = np.searchsorted(selected, lot)
+    reasons = [texts[k] for k in text.tolist()]
+    for at, i in zip(np.flatnonzero(issue).tolist(), left[issue].tolist(), strict=True):
+        reasons[at] = p.supply_issue[i]
+    ids = p.supply.supplier_id
+    return list(map(UnmatchedSupply, [ids[i] for i in left.tolist()],
+                    np.where(rest < 0.0, 0.0, rest).tolist(), reasons))
 
 
 #: How the story says a lot reached its export port (by ``Allocation.first_leg``).

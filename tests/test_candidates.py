@@ -20,7 +20,7 @@ from matching._candidates import (
     SUBSTITUTE_FIT,
     build_candidates,
 )
-from matching._explain import Outcome, _rejection, demand_reason, lot_reason
+from matching._explain import Outcome, _rejection, demand_reason, lot_reasons
 from matching._logistics import hub_islands, plan_routes
 
 from .helpers import national
@@ -164,8 +164,7 @@ def test_reasons_from_the_summary_are_those_from_every_rejected_pair(generated):
     lots = np.setdiff1d(np.arange(n_lots), c.lot)
     buyers = np.setdiff1d(np.flatnonzero(p.buyers.product >= 0), c.buyer)
     texts = Counter()
-    for lot in lots.tolist():
-        text = lot_reason(lot, **common)
+    for lot, text in zip(lots.tolist(), lot_reasons(lots, **common), strict=True):
         assert text == lot_reference(lot, ref, p), lot
         texts[text.split(" (")[0].split(": ")[-1]] += 1
     for b in buyers.tolist():
