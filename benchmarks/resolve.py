@@ -1,11 +1,13 @@
 """Re-solve speed: ``prepare()`` once, then ``solve(weights=...)`` against a full ``match()``.
 
 For each instance: median wall time of ``match()``, ``prepare()`` and ``solve()`` over a
-few weight settings, the ratio match / solve, and a check that ``solve(w)`` gives the same
-plan as ``match(..., weights=w)``. Seeded and reproducible::
+few weight settings, the ratio match / solve, the part of ``solve()`` after the solver (the
+plan stage: records and explanations), and a check that ``solve(w)`` gives the same plan as
+``match(..., weights=w)``. Seeded and reproducible::
 
     python benchmarks/resolve.py                # demo, 2,000 x 300, 10,000 x 2,000
     python benchmarks/resolve.py --quick        # demo and 2,000 x 300 only
+    python benchmarks/resolve.py --sizes 20000x300   # generated instances of these sizes
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate
 
 import matching
+from matching._progress import observing
 
 SETTINGS = ({"price": 2.0}, {"logistics": 2.0, "priority": 0.0}, {"quality": 3.0})
 
@@ -34,6 +37,25 @@ def _median_seconds(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
         result = run()
         times.append(time.perf_counter() - start)
     return statistics.median(times), result
+
+
+class _PlanStage:
+    """Seconds spent in the pipeline's ``plan`` stage (its stage events)."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self._start = 0.0
+
+    def start(self, name: str, total: int | None = None) -> None:
+        if name == "plan":
+            self._start = time.perf_counter()
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def end(self, name: str) -> None:
+        if name == "plan":
+            self.seconds.append(time.perf_counter() - self._start)
 
 
 def _plan_data(plan: matching.Plan) -> dict[str, Any]:
@@ -51,36 +73,46 @@ def measure(name: str, supply: Any, demand: Any, *, repeat: int) -> dict[str, An
     """Time match, prepare and solve on one instance and check the plans agree."""
     prepare_s, prepared = _median_seconds(lambda: matching.prepare(supply, demand), repeat)
     match_s, solve_s, same = [], [], True
+    plan_stage = _PlanStage()
     for w in SETTINGS:
         m, full = _median_seconds(lambda w=w: matching.match(supply, demand, weights=w), repeat)
-        s, fast = _median_seconds(lambda w=w: prepared.solve(w), repeat)
+        with observing(plan_stage):
+            s, fast = _median_seconds(lambda w=w: prepared.solve(w), repeat)
         match_s.append(m)
         solve_s.append(s)
         same &= _plan_data(full) == _plan_data(fast)
     return {"instance": name, "lots": len(prepared.lots), "buyers": len(prepared.buyer_rows),
             "candidates": len(prepared.candidates), "match_s": statistics.median(match_s),
             "prepare_s": prepare_s, "solve_s": statistics.median(solve_s),
-            "ratio": statistics.median(match_s) / statistics.median(solve_s), "same_plan": same}
+            "ratio": statistics.median(match_s) / statistics.median(solve_s),
+            "plan_s": statistics.median(plan_stage.seconds), "same_plan": same}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the largest instance")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sizes", help="comma-separated AxB generated sizes (seed 7) "
+                        "instead of the default instances")
     args = parser.parse_args()
-    instances: list[tuple[str, Any, Any]] = [
-        ("demo", matching.demo_supply(), matching.demo_demand()),
-        ("national 2,000 x 300 (seed 7)", *_rows(2000, 300))]
-    if not args.quick:
-        instances.append(("national 10,000 x 2,000 (seed 7)", *_rows(10000, 2000)))
+    if args.sizes:
+        sizes = [tuple(int(x) for x in size.split("x")) for size in args.sizes.split(",")]
+        instances: list[tuple[str, Any, Any]] = [
+            (f"national {a:,} x {b:,} (seed 7)", *_rows(a, b)) for a, b in sizes]
+    else:
+        instances = [("demo", matching.demo_supply(), matching.demo_demand()),
+                     ("national 2,000 x 300 (seed 7)", *_rows(2000, 300))]
+        if not args.quick:
+            instances.append(("national 10,000 x 2,000 (seed 7)", *_rows(10000, 2000)))
     print("| instance | lots | buyers | candidate pairs | match() | prepare() | solve(w) | "
-          "match / solve | same plan |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "of which plan | match / solve | same plan |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, supply, demand in instances:
         r = measure(name, supply, demand, repeat=args.repeat)
         print(f"| {r['instance']} | {r['lots']:,} | {r['buyers']:,} | {r['candidates']:,} | "
               f"{r['match_s']:.3f} s | {r['prepare_s']:.3f} s | {r['solve_s']:.3f} s | "
-              f"{r['ratio']:.2f}x | {'yes' if r['same_plan'] else 'NO'} |", flush=True)
+              f"{r['plan_s']:.3f} s | {r['ratio']:.2f}x | "
+              f"{'yes' if r['same_plan'] else 'NO'} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -150,6 +150,8 @@ def allocations(basis: PlanBasis, *, lots: Lots, candidates: Candidates, flow: F
     kg in proportion to their offers."""
     c = candidates
     used = np.flatnonzero(flow > 0)
+    # Buyer and lot ids are unique and sorted like their indexes: order by index.
+    used = used[np.lexsort((c.lot[used], c.buyer[used]))]
     lot = c.lot[used]
     kg = flow[used]
     members = _member_tuples(lots.member_ptr, basis.member_supplier, lot, kg,
@@ -167,7 +169,6 @@ def allocations(basis: PlanBasis, *, lots: Lots, candidates: Candidates, flow: F
             scores[used].tolist(), c.features[used].tolist(), c.origin_port[used].tolist(),
             c.destination_port[used].tolist(), c.landed_usd[used].tolist(),
             c.transit_days[used].tolist(), c.first_leg[used].tolist(), members, strict=True)]
-    out.sort(key=lambda a: (a.buyer_id, a.lot_id))
     return out
 
 

@@ -116,9 +116,14 @@ class Rejections:
 
     def required_of_lot(self, lot: int) -> frozenset[str]:
         """Certifications required by the buyers that reject ``lot`` on certification."""
-        words = self.lot_certifications[lot]
-        return frozenset(c for i, c in enumerate(self.certifications)
-                         if int(words[i // 64]) >> (i % 64) & 1)
+        return self.required_of_lots(np.array([lot]))[0]
+
+    def required_of_lots(self, lots: IntArray) -> list[frozenset[str]]:
+        """:meth:`required_of_lot` of each lot of ``lots`` (each distinct set read once)."""
+        masks, inverse = np.unique(self.lot_certifications[lots], axis=0, return_inverse=True)
+        sets = [frozenset(c for i, c in enumerate(self.certifications)
+                          if int(words[i // 64]) >> (i % 64) & 1) for words in masks.tolist()]
+        return [sets[k] for k in inverse.reshape(-1).tolist()]
 
 
 def _commonest(count: IntArray, first: IntArray) -> IntArray:

@@ -240,9 +240,14 @@ def _closest_full(seg: IntArray, buyer: IntArray, pair: IntArray,
     f = np.flatnonzero(full)
     if len(f):
         m = outcome.buyer_weakest[buyer[f]] - outcome.scores[pair[f]]
-        order = np.lexsort((buyer[f], m, seg[f]))  # nan last within a lot
-        best = order[np.r_[True, np.diff(seg[f][order]) != 0]]
-        first = np.flatnonzero(np.r_[True, np.diff(seg[f]) != 0])
+        new_lot = np.r_[True, seg[f][1:] != seg[f][:-1]]
+        first = np.flatnonzero(new_lot)
+        group = np.cumsum(new_lot) - 1
+        # Pairs run by buyer within a lot: the first pair at the lot's smallest margin.
+        hit = np.flatnonzero(m == np.fmin.reduceat(m, first)[group])
+        best = first.copy()  # a lot without a hit has only nan margins
+        at_first = np.r_[True, group[hit][1:] != group[hit][:-1]]
+        best[group[hit][at_first]] = hit[at_first]
         best = np.where(np.isnan(m[first]), first, best)
         margin[seg[f][best]], who[seg[f][best]] = m[best], buyer[f][best]
     return margin, who
@@ -261,12 +266,14 @@ def _rejected_reasons(lots_: IntArray, *, lots: Lots, candidates: Candidates,
                       taxonomy: Taxonomy) -> Iterator[str]:
     """Why each lot of ``lots_`` (lots without a candidate pair) has no buyer, in order."""
     r = candidates.rejections
-    codes = r.commonest_of_lots(lots_).tolist()
+    codes = r.commonest_of_lots(lots_)
     value_of = {"grade": lots.grade[lots_].astype(float).tolist(),
                 "transit": r.lot_fastest_days[lots_].tolist(),
                 "price": r.lot_lowest_landed_usd[lots_].tolist()}
-    for i, (lot, code, product, ceiling, grade_min) in enumerate(zip(
-            lots_.tolist(), codes, lots.product[lots_].tolist(),
+    certification = codes == REJECTIONS.index("certification")
+    required = iter(r.required_of_lots(lots_[certification]))
+    for i, (code, product, ceiling, grade_min) in enumerate(zip(
+            codes.tolist(), lots.product[lots_].tolist(),
             r.lot_highest_ceiling_usd[lots_].tolist(), r.lot_grade_min[lots_].tolist(),
             strict=True)):
         if code < 0:
@@ -276,7 +283,7 @@ def _rejected_reasons(lots_: IntArray, *, lots: Lots, candidates: Candidates,
         yield "no buyer accepts this lot: " + _rejection(
             code, value_of[name][i] if name in value_of else 0.0, ceiling=ceiling,
             grade_min=grade_min,
-            required=r.required_of_lot(lot) if name == "certification" else frozenset(),
+            required=next(required) if name == "certification" else frozenset(),
             limit=taxonomy.products[product].max_transit_days or np.inf)
 
 

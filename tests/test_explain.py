@@ -255,7 +255,8 @@ def _outcome_of(p, plan, min_shipment):
     """The solver's flows and scores, read back from the plan's records."""
     lot_of, buyer_of = p.basis.lot_of_id, {b: i for i, b in enumerate(p.basis.buyer_ids)}
     c = p.candidates
-    pair_of = {(lot, b): k for k, (lot, b) in enumerate(zip(c.lot.tolist(), c.buyer.tolist()))}
+    pair_of = {pair: k for k, pair in enumerate(zip(c.lot.tolist(), c.buyer.tolist(),
+                                                    strict=True))}
     flow = np.zeros(len(c))
     for a in plan.allocations:
         flow[pair_of[lot_of[a.lot_id], buyer_of[a.buyer_id]]] = a.quantity_kg
