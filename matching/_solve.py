@@ -596,6 +596,14 @@ def _solve_model(part: _Part, *, minimum: float, closed: BoolArray | None,
     if len(with_moq) == 0 and minimum <= 0 and part.n_groups == 0:
         return _solve_lp(part, upper, time_limit, lp_method)
     start = time.perf_counter()
+    if minimum <= 0 and part.n_groups == 0 and len(part.demand) == 1 and \
+            part.score.min() >= 0:
+        # One buyer: it gets the most it can reach, or nothing when that is below its MOQ.
+        lp = _solve_lp(part, upper, time_limit, lp_method)
+        if lp.x.sum() >= part.moq[0] - 1e-6:
+            return lp
+        return _Result(np.zeros(len(part.score)), 0.0, 0.0, "optimal",
+                       np.zeros(part.n_groups, bool))
     if minimum <= 0 and part.n_groups == 0:
         repaired = _repair_moq(part, upper, time_limit, lp_method)
         if not refine or not _needs_milp(part, repaired, mip_gap, repaired.bound):
@@ -813,6 +821,10 @@ def _solve_lp(part: _Part, upper: FloatArray, time_limit: float | None,
               lp_method: LpMethod) -> _Result:
     n = len(part.score)
     none = np.zeros(0, bool)
+    if len(part.demand) == 1:
+        x = _fill_one_buyer(part, upper)
+        value = float(part.score @ x)
+        return _Result(x, value, value, "optimal", none)
     if lp_method == "ortools":
         flow = solve_transport_flow(part.score, part.lot, part.buyer, capacity=part.capacity,
                                     demand=part.demand, upper=upper)
@@ -831,6 +843,19 @@ def _solve_lp(part: _Part, upper: FloatArray, time_limit: float | None,
         return _Result(x, value, value, "optimal", none)
     return _Result(np.zeros(n), 0.0, float(part.score @ upper),
                    "time_limit" if res.status == 1 else "failed", none)
+
+
+def _fill_one_buyer(part: _Part, upper: FloatArray) -> FloatArray:
+    """The LP of a part with one buyer, exactly: its lots by score (ties: pair order),
+    each up to its capacity and pair bound, until the buyer's quantity is reached (no
+    pair of negative score). Most parts of small instances have one buyer (48 of 81 at
+    2,000 x 300); this spares them a solver call."""
+    order = np.lexsort((np.arange(len(part.score)), -part.score))
+    room = np.where(part.score < 0, 0.0, np.minimum(upper, part.capacity[part.lot]))[order]
+    before = np.cumsum(room) - room
+    x = np.zeros(len(part.score))
+    x[order] = np.clip(part.demand[0] - before, 0.0, room)
+    return _clean(x, upper)
 
 
 def _incidence(part: _Part) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
