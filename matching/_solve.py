@@ -45,7 +45,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
-from ._flow import solve_transport_flow, transport_flow
+from ._flow import transport_flow
 from ._parallel import map_ordered
 
 __all__ = ["LP_METHOD", "Solution", "solve_assignment"]
@@ -139,6 +139,10 @@ class _Result:
     bound: float
     status: Status
     covered: BoolArray  # per local group
+    #: The LP flow ``bound`` comes from, when it is the LP without MOQs, and ``slack``,
+    #: how far that flow's value may lie below the LP's optimum (:class:`FlowResult`).
+    relaxed: FloatArray | None = None
+    slack: float = 0.0
 
 
 def solve_assignment(
@@ -676,7 +680,7 @@ def _repair_moq(part: _Part, upper: FloatArray, time_limit: float | None,
         status = "feasible"
     value = float(part.score @ x)
     return _Result(x, value, max(first.objective, value), status,
-                   np.zeros(part.n_groups, bool))
+                   np.zeros(part.n_groups, bool), relaxed=first.x, slack=first.slack)
 
 
 def _residual_part(part: _Part, pairs: IntArray, upper: FloatArray,
@@ -739,17 +743,21 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
     heap: list[tuple[float, int, npt.NDArray[np.int8], BoolArray, FloatArray]] = []
     nodes = 0
 
-    def visit(state: npt.NDArray[np.int8]) -> bool:
-        # state per buyer: 0 free, 1 held to its MOQ, -1 closed. False: a flow failed.
+    def visit(state: npt.NDArray[np.int8], known: tuple[FloatArray, float] | None = None
+              ) -> bool:
+        # state per buyer: 0 free, 1 held to its MOQ, -1 closed; known: the node's flow
+        # and slack when already solved. False: a flow failed.
         nonlocal best_x, best_value, nodes
         nodes += 1
-        bound = np.where(state[part.buyer] < 0, 0.0, upper)
-        res = transport_flow(part.score, part.lot, part.buyer, capacity=part.capacity,
-                             demand=part.demand, upper=bound,
-                             floor=np.where(state > 0, part.moq, 0.0))
-        if res.status != "optimal":
-            return res.status == "infeasible"
-        x = _clean(res.flow, bound)
+        if known is None:
+            bound = np.where(state[part.buyer] < 0, 0.0, upper)
+            res = transport_flow(part.score, part.lot, part.buyer, capacity=part.capacity,
+                                 demand=part.demand, upper=bound,
+                                 floor=np.where(state > 0, part.moq, 0.0))
+            if res.status != "optimal":
+                return res.status == "infeasible"
+            known = _clean(res.flow, bound), res.slack
+        x, slack = known
         got = np.bincount(part.buyer, weights=x, minlength=n_b)
         short = (state == 0) & (part.moq > 0) & (got > 0) & (got < part.moq - 1e-6)
         plan = np.where(short[part.buyer], 0.0, x)
@@ -758,11 +766,13 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
             best_x, best_value = plan, value
         if short.any():
             ratio = np.where(short, got / np.where(part.moq > 0, part.moq, 1.0), -1.0)
-            heapq.heappush(heap, (-(float(part.score @ x) + res.slack), nodes, state,
-                                  short, ratio))
+            heapq.heappush(heap, (-(float(part.score @ x) + slack), nodes, state, short,
+                                  ratio))
         return True
 
-    if not visit(np.zeros(n_b, np.int8)):
+    # The root is the LP without MOQs, which the repair behind ``start`` has solved.
+    root = None if start.relaxed is None else (start.relaxed, start.slack)
+    if not visit(np.zeros(n_b, np.int8), root):
         return None
     status: Status = "optimal"
     if heap and int(np.count_nonzero(heap[0][3])) > BRANCH_MAX_SHORT:
@@ -826,12 +836,12 @@ def _solve_lp(part: _Part, upper: FloatArray, time_limit: float | None,
         value = float(part.score @ x)
         return _Result(x, value, value, "optimal", none)
     if lp_method == "ortools":
-        flow = solve_transport_flow(part.score, part.lot, part.buyer, capacity=part.capacity,
-                                    demand=part.demand, upper=upper)
-        if flow is not None:
-            x = _clean(flow, upper)
+        flow = transport_flow(part.score, part.lot, part.buyer, capacity=part.capacity,
+                              demand=part.demand, upper=upper)
+        if flow.status == "optimal":
+            x = _clean(flow.flow, upper)
             value = float(part.score @ x)
-            return _Result(x, value, value, "optimal", none)
+            return _Result(x, value, value, "optimal", none, slack=flow.slack)
     a_lot, a_buyer = _incidence(part)
     res = linprog(-part.score, A_ub=sparse.vstack([a_lot, a_buyer]).tocsr(),
                   b_ub=np.concatenate([part.capacity, part.demand]),
