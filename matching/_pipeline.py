@@ -38,7 +38,7 @@ from ._quality import GRADE_NAMES
 from ._regions import Gazetteer, RegionMatch, default_gazetteer, locate_rows, region_problems
 from ._schema import DemandTable, SupplyTable, locate, read_demand, read_supply
 from ._sensitivity import Sensitivity, sensitivity
-from ._solve import LP_METHOD, LpMethod, Solution, solve_assignment
+from ._solve import LP_METHOD, LpMethod, PartLayout, Solution, part_layout, solve_assignment
 from ._sources import Source
 from ._stories import Stories
 from ._taxonomy import Taxonomy, default_taxonomy, read_products
@@ -102,6 +102,8 @@ class Prepared:
     seconds: float
     #: What a plan needs that depends on neither the weights nor the flows.
     basis: PlanBasis
+    #: The solver's independent parts, which do not depend on the weights.
+    layout: PartLayout
 
     def solve(self, weights: Weights | Mapping[str, float] | None = None, *,
               executor: Executor | None = None, progress: bool = False) -> Plan:
@@ -239,9 +241,11 @@ def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor 
             buyer_issue=buyer_issue, supply_province=regions.province,
             supply_products=supply_products, demand_products=demand_products,
             province_names=gazetteer.province, lot_hub=lot_hub, taxonomy=taxonomy)
+        layout = part_layout(candidates.lot, candidates.buyer, capacity=lots.quantity_kg,
+                             demand=buyers.quantity_kg, moq=buyers.moq_kg)
     return Prepared(cfg, supply_table, demand_table, supply_products, demand_products, regions,
                     supply_issue, demand_issue, lots, lot_hub, buyer_rows, buyers, candidates,
-                    taxonomy, gazetteer, network, time.perf_counter() - start, basis)
+                    taxonomy, gazetteer, network, time.perf_counter() - start, basis, layout)
 
 
 def match(supply: Source, demand: Source, *, weights: Weights | Mapping[str, float] | None = None,
@@ -380,7 +384,7 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         min_shipment_method=cfg.min_shipment_method, exact_max_pairs=cfg.exact_max_pairs,
         lot_group=lots.province if cfg.province_coverage else None,
         coverage_kg=cfg.coverage_min_kg, time_limit=cfg.time_limit, mip_gap=cfg.mip_gap,
-        lp_method=_lp_method(cfg.solver), executor=executor)
+        lp_method=_lp_method(cfg.solver), executor=executor, layout=p.layout)
     stages.next("plan")
     with gc_paused():
         return _plan(p, weights, solution, scores, start)

@@ -48,7 +48,7 @@ from scipy.sparse.csgraph import connected_components
 from ._flow import transport_flow
 from ._parallel import map_ordered
 
-__all__ = ["LP_METHOD", "Solution", "solve_assignment"]
+__all__ = ["LP_METHOD", "PartLayout", "Solution", "part_layout", "solve_assignment"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -152,6 +152,7 @@ def solve_assignment(
     lot_group: IntArray | None = None, coverage_kg: float = 0.0,
     time_limit: float | None = None, mip_gap: float = MIP_GAP,
     lp_method: LpMethod = LP_METHOD, executor: Executor | None = None,
+    layout: PartLayout | None = None,
 ) -> Solution:
     """Solve the assignment over candidate pairs ``(lot[k], buyer[k])`` with ``score[k]``.
 
@@ -185,6 +186,9 @@ def solve_assignment(
     executor : concurrent.futures.Executor, optional
         Solve the independent parts on it, in batches; the plan is the same (unless the
         time limit cuts a part short).
+    layout : PartLayout, optional
+        :func:`part_layout` of these pairs and quantities, when solving them again with
+        other scores (made here when not given).
 
     Returns
     -------
@@ -206,9 +210,12 @@ def solve_assignment(
     deadline = None if time_limit is None else start + time_limit
     score, lot, buyer = (np.asarray(score, float), np.asarray(lot, np.int64),
                          np.asarray(buyer, np.int64))
-    n_lots, n_buyers = len(capacity), len(demand)
-    # Canonical pair order: the plan never depends on the order pairs come in.
-    order = np.lexsort((buyer, lot))
+    if layout is None:
+        layout = part_layout(lot, buyer, capacity=capacity, demand=demand, moq=moq)
+    elif layout.n_pairs != len(score):
+        raise ValueError(f"The layout is of {layout.n_pairs} pairs; got {len(score)} scores.")
+    n_lots = len(capacity)
+    order, pair_part, pieces = layout.order, layout.pair_part, layout.pieces
     score, lot, buyer = score[order], lot[order], buyer[order]
     group = np.full(n_lots, -1, np.int64) if lot_group is None else np.asarray(lot_group,
                                                                               np.int64)
@@ -216,18 +223,12 @@ def solve_assignment(
     no_groups = np.zeros(0, np.int64)
     if len(score) == 0:
         return Solution(flow, 0.0, 0.0, "optimal", "no candidate pairs", 0, no_groups)
-    graph = sparse.coo_matrix((np.ones(len(lot)), (lot, n_lots + buyer)),
-                              shape=(n_lots + n_buyers,) * 2)
-    _, label = connected_components(graph, directed=False)
-    pair_part = np.unique(label[lot], return_inverse=True)[1].astype(np.int64)
-    n_parts = int(pair_part.max()) + 1
-    pieces = np.split(np.argsort(pair_part, kind="stable"),
-                      np.cumsum(np.bincount(pair_part))[:-1])
+    n_parts = len(pieces)
     options = _Options(min_shipment, min_shipment_method, exact_max_pairs, lp_method,
                        mip_gap)
     arrays = (score, lot, buyer, capacity, demand, moq)
-    results = _solve_parts([_make_part(*arrays, pairs, group=group, coverage_kg=coverage_kg,
-                                       cover_groups=no_groups) for pairs in pieces],
+    results = _solve_parts([replace(part, score=score[pairs])
+                            for part, pairs in zip(layout.parts, pieces, strict=True)],
                            options, deadline, executor)
     for pairs, res in zip(pieces, results, strict=True):
         flow[pairs] = res.x
@@ -271,6 +272,50 @@ def solve_assignment(
     out = np.zeros(len(flow))
     out[order] = flow
     return Solution(out, objective, bound, status, message, n_parts, uncovered)
+
+
+@dataclass(frozen=True, slots=True)
+class PartLayout:
+    """The independent parts of a candidate graph: what of them does not depend on the
+    scores, made once by :func:`part_layout` for solving the same pairs with other
+    scores (``Prepared.solve`` does)."""
+
+    n_pairs: int
+    order: IntArray  # canonical pair order: the plan never depends on the order pairs come in
+    pair_part: IntArray  # part of each pair, in canonical order
+    pieces: tuple[IntArray, ...]  # pairs of each part, in canonical order
+    parts: tuple[_Part, ...]  # each part without its scores
+
+
+def part_layout(lot: IntArray, buyer: IntArray, *, capacity: FloatArray, demand: FloatArray,
+                moq: FloatArray) -> PartLayout:
+    """The :class:`PartLayout` of candidate pairs ``(lot[k], buyer[k])``.
+
+    Examples
+    --------
+    >>> layout = part_layout(np.array([1, 0, 2]), np.array([0, 0, 1]),
+    ...                      capacity=np.ones(3), demand=np.ones(2), moq=np.zeros(2))
+    >>> layout.order.tolist(), [p.tolist() for p in layout.pieces]
+    ([1, 0, 2], [[0, 1], [2]])
+    """
+    lot, buyer = np.asarray(lot, np.int64), np.asarray(buyer, np.int64)
+    n_lots, n_buyers = len(capacity), len(demand)
+    order = np.lexsort((buyer, lot))
+    lot, buyer = lot[order], buyer[order]
+    if len(lot) == 0:
+        return PartLayout(0, order, np.zeros(0, np.int64), (), ())
+    graph = sparse.coo_matrix((np.ones(len(lot)), (lot, n_lots + buyer)),
+                              shape=(n_lots + n_buyers,) * 2)
+    _, label = connected_components(graph, directed=False)
+    pair_part = np.unique(label[lot], return_inverse=True)[1].astype(np.int64)
+    pieces = tuple(np.split(np.argsort(pair_part, kind="stable"),
+                            np.cumsum(np.bincount(pair_part))[:-1]))
+    none = np.zeros(0, np.int64)
+    unscored = np.zeros(len(lot))
+    parts = tuple(_make_part(unscored, lot, buyer, capacity, demand, moq, pairs,
+                             group=np.full(n_lots, -1, np.int64), coverage_kg=0.0,
+                             cover_groups=none) for pairs in pieces)
+    return PartLayout(len(lot), order, pair_part, pieces, parts)
 
 
 @dataclass(frozen=True, slots=True)

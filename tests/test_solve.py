@@ -424,3 +424,28 @@ def test_branch_and_bound_against_the_full_model(seed):
     assert res.bound >= expected - 1e-6 * max(1.0, expected)
     if res.status == "optimal":
         assert res.objective >= expected * (1 - 1e-6) - 1e-6
+
+
+def test_a_layout_made_once_serves_every_score():
+    # Prepared.solve makes the parts once and re-scores them: the same plans as solving
+    # from scratch, whatever the scores; a layout of other pairs is refused.
+    rng = np.random.default_rng(11)
+    n_l, n_b = 40, 20
+    # Four blocks of lots and buyers (each block its own product): four parts or more.
+    same_block = (np.arange(n_l)[:, None] % 4) == (np.arange(n_b)[None, :] % 4)
+    lot, buyer = np.nonzero((rng.random((n_l, n_b)) < 0.5) & same_block)
+    shuffle = rng.permutation(len(lot))
+    lot, buyer = lot[shuffle], buyer[shuffle]
+    capacity, demand = rng.integers(100, 3000, n_l) * 1.0, rng.integers(500, 6000, n_b) * 1.0
+    moq = np.where(rng.random(n_b) < 0.5, demand / 2, 0.0)
+    layout = _solve.part_layout(lot, buyer, capacity=capacity, demand=demand, moq=moq)
+    assert len(layout.pieces) > 1
+    for _ in range(3):
+        score = rng.uniform(0.1, 1.0, len(lot))
+        args = dict(capacity=capacity, demand=demand, moq=moq)
+        fresh = solve_assignment(score, lot, buyer, **args)
+        again = solve_assignment(score, lot, buyer, layout=layout, **args)
+        assert fresh.flow.tolist() == again.flow.tolist()
+        assert (fresh.status, fresh.bound) == (again.status, again.bound)
+    with pytest.raises(ValueError, match="The layout is of"):
+        solve_assignment(score[:-1], lot[:-1], buyer[:-1], layout=layout, **args)
