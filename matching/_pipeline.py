@@ -7,7 +7,7 @@ import functools
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -102,8 +102,9 @@ class Prepared:
     seconds: float
     #: What a plan needs that depends on neither the weights nor the flows.
     basis: PlanBasis
-    #: The solver's independent parts, which do not depend on the weights.
-    layout: PartLayout
+    #: The solver's independent parts (they do not depend on the weights), laid out by
+    #: the first solve and kept for the next (:meth:`layout`).
+    _layouts: list[PartLayout] = field(default_factory=list, repr=False, compare=False)
 
     def solve(self, weights: Weights | Mapping[str, float] | None = None, *,
               executor: Executor | None = None, progress: bool = False) -> Plan:
@@ -116,6 +117,15 @@ class Prepared:
         executor = check_executor(executor)
         with observe(progress), Stages() as stages:
             return _solve(self, weights, executor=executor, stages=stages)
+
+    def layout(self) -> PartLayout:
+        """The solver's independent parts of these candidates (made on first need)."""
+        if not self._layouts:
+            c = self.candidates
+            self._layouts.append(part_layout(c.lot, c.buyer, capacity=self.lots.quantity_kg,
+                                             demand=self.buyers.quantity_kg,
+                                             moq=self.buyers.moq_kg))
+        return self._layouts[0]
 
     def sensitivity(self, settings: Sequence[Weights | Mapping[str, float]] | None = None, *,
                     grid: Mapping[str, Iterable[float]] | None = None,
@@ -241,11 +251,9 @@ def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor 
             buyer_issue=buyer_issue, supply_province=regions.province,
             supply_products=supply_products, demand_products=demand_products,
             province_names=gazetteer.province, lot_hub=lot_hub, taxonomy=taxonomy)
-        layout = part_layout(candidates.lot, candidates.buyer, capacity=lots.quantity_kg,
-                             demand=buyers.quantity_kg, moq=buyers.moq_kg)
     return Prepared(cfg, supply_table, demand_table, supply_products, demand_products, regions,
                     supply_issue, demand_issue, lots, lot_hub, buyer_rows, buyers, candidates,
-                    taxonomy, gazetteer, network, time.perf_counter() - start, basis, layout)
+                    taxonomy, gazetteer, network, time.perf_counter() - start, basis)
 
 
 def match(supply: Source, demand: Source, *, weights: Weights | Mapping[str, float] | None = None,
@@ -384,7 +392,7 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
         min_shipment_method=cfg.min_shipment_method, exact_max_pairs=cfg.exact_max_pairs,
         lot_group=lots.province if cfg.province_coverage else None,
         coverage_kg=cfg.coverage_min_kg, time_limit=cfg.time_limit, mip_gap=cfg.mip_gap,
-        lp_method=_lp_method(cfg.solver), executor=executor, layout=p.layout)
+        lp_method=_lp_method(cfg.solver), executor=executor, layout=p.layout())
     stages.next("plan")
     with gc_paused():
         return _plan(p, weights, solution, scores, start)

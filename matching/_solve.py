@@ -76,8 +76,9 @@ MOQ_MILP_MAX_PAIRS = 20_000
 #: Parts with at most this many get it too when their gap shows in the whole plan.
 MOQ_MILP_LARGE_PAIRS = 250_000
 #: Nodes the flow branch and bound may solve on an MOQ part before the MILP takes over
-#: (the parts of generated instances close in 3-9 nodes; see ``docs/benchmarks.md``).
-BRANCH_NODES = 24
+#: (the parts of generated instances close in 3-9 nodes, a few national ones in 17-25,
+#: 0.06-0.09 s where the MILP takes 0.35-0.9 s; see ``docs/benchmarks.md``).
+BRANCH_NODES = 32
 #: A root flow with more buyers short of their MOQ than this goes to the MILP at once
 #: (generated instances have at most 6 and close; dense synthetic parts where 24 nodes
 #: close nothing have 8-106).
