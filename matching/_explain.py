@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -148,8 +148,8 @@ def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: C
                 outcome: Outcome, buyer_ids: Sequence[str], taxonomy: Taxonomy) -> list[str]:
     """Why (part of) each lot of ``selected`` was not allocated, in that order.
 
-    The pairs of all these lots are classified at once with array operations; only the
-    texts are made lot by lot.
+    The pairs of all these lots are classified at once with array operations; then each
+    kind of reason is written for all the lots that have it.
     """
     sel = np.asarray(selected, dtype=np.int64)
     n, ptr = len(sel), outcome.lot_ptr
@@ -158,8 +158,8 @@ def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: C
     seg = np.repeat(np.arange(n, dtype=np.int64), count)  # position in ``sel`` per pair
     buyer = candidates.buyer[pair]
     minimum = outcome.min_shipment
-    quantity = lots.quantity_kg[sel]
-    rest = quantity - outcome.lot_used[sel]
+    quantity, used = lots.quantity_kg[sel], outcome.lot_used[sel]
+    rest = quantity - used
     asked, served = buyers.quantity_kg[buyer], outcome.served[buyer]
     room = asked - served
     usable = np.minimum(quantity[seg], asked) >= minimum - 1e-6
@@ -167,64 +167,73 @@ def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: C
     unserved = usable & ~full & (served <= 1e-6) & (buyers.moq_kg[buyer] > 0)
     no_room = usable & ~full & ~unserved & (minimum > 0) & (
         np.minimum(rest[seg], room) < minimum - 1e-6)
+    n_usable, n_full, n_unserved, n_no_room = (
+        np.bincount(seg[m], minlength=n) for m in (usable, full, unserved, no_room))
+    minimum_kg = _kg(minimum)
 
-    def per_lot(mask: npt.NDArray[np.bool_]) -> list[int]:
-        return np.bincount(seg[mask], minlength=n).tolist()  # type: ignore[no-any-return]
-
+    out = np.empty(n, dtype=object)
+    none = count == 0
+    out[none] = _rejected_reasons(sel[none], lots=lots, candidates=candidates,
+                                  taxonomy=taxonomy)
+    tiny = ~none & (n_usable == 0)
+    small = tiny & (quantity < minimum)
+    out[small] = [f"the lot ({_kg(q)}) is smaller than the minimum shipment of {minimum_kg}"
+                  for q in quantity[small].tolist()]
+    out[tiny & ~small] = f"every buyer in reach asks for less than the minimum shipment of " \
+                         f"{minimum_kg}"
+    every_full = ~none & ~tiny & (n_full == n_usable)
+    ships = every_full & (used > 0)
+    out[ships] = [f"supply exceeds demand: the lot ships {_kg(u)} and every buyer in reach "
+                  f"is full" for u in used[ships].tolist()]
+    outscored = every_full & ~ships
+    margin, who = _closest_full(seg, buyer, pair, full, outcome, n)
+    out[outscored] = [
+        f"outscored by other lots: every buyer in reach is full (closest: {buyer_ids[b]}, "
+        f"whose lots score {m:.3f} more per kg)" if m >= MARGIN_SHOWN else
+        f"every buyer in reach is full (closest: {buyer_ids[b]}, filled by lots that score "
+        f"as much per kg, or that its MOQ or the minimum shipment needs)"
+        for m, b in zip(margin[outscored].tolist(), who[outscored].tolist(), strict=True)]
+    rest_lots = ~none & ~tiny & ~every_full
+    below = rest_lots & (n_no_room > 0) & (rest < minimum)
+    out[below] = [f"the remaining {_kg(r)} is below the minimum shipment of {minimum_kg}"
+                  for r in rest[below].tolist()]
+    no_room_lots = rest_lots & (n_no_room > 0) & ~below
     largest = np.full(n, -np.inf)
     np.maximum.at(largest, seg[no_room], room[no_room])
-    closest_margin, closest_buyer = _closest_full(seg, buyer, pair, full, outcome, n)
-    first_unserved = np.flatnonzero(unserved)
-    unserved_from = np.searchsorted(seg[first_unserved], np.arange(n))
-    short = _short_of_moq(buyer[first_unserved], lots=lots, buyers=buyers,
-                          candidates=candidates, outcome=outcome)
-    n_short = np.bincount(seg[first_unserved][short], minlength=n).tolist()
-    rejected = _rejected_reasons(sel[count == 0], lots=lots, candidates=candidates,
-                                 taxonomy=taxonomy)
+    out[no_room_lots] = [f"no buyer in reach has room for the minimum shipment of "
+                         f"{minimum_kg} (largest room {_kg(r)})"
+                         for r in largest[no_room_lots].tolist()]
+    moq = rest_lots & (n_no_room == 0) & (n_unserved > 0)
+    out[moq] = _unserved_reasons(np.flatnonzero(moq), seg, buyer, unserved, lots=lots,
+                                 buyers=buyers, candidates=candidates, outcome=outcome,
+                                 buyer_ids=buyer_ids)
+    out[rest_lots & (n_no_room == 0) & (n_unserved == 0)] = (
+        "not chosen: the plan is the best found within the time limit or the gap of the "
+        "repair that meets MOQs on large parts and minimum shipments")
+    return out.tolist()
 
+
+def _unserved_reasons(lots_: IntArray, seg: IntArray, buyer: IntArray,
+                      unserved: npt.NDArray[np.bool_], *, lots: Lots, buyers: Buyers,
+                      candidates: Candidates, outcome: Outcome,
+                      buyer_ids: Sequence[str]) -> list[str]:
+    """Why each lot of ``lots_`` (positions in ``seg``) went to none of the buyers with
+    room that were left unserved (their pairs: ``unserved``): their MOQs."""
+    mine = np.flatnonzero(unserved & np.isin(seg, lots_))
+    at, end = np.searchsorted(seg[mine], lots_), np.searchsorted(seg[mine], lots_, "right")
+    distinct = np.unique(buyer[mine])
+    short = np.array([_in_reach(b, lots, buyers, candidates, outcome) < buyers.moq_kg[b] - 1e-6
+                      for b in distinct.tolist()], dtype=bool)[
+        np.searchsorted(distinct, buyer[mine])]
+    every_short = ~np.logical_or.reduceat(~short, at) if len(mine) else np.zeros(0, dtype=bool)
     out = []
-    for i, (lot_kg, used, left, n_pairs, n_usable, n_full, n_unserved, n_no_room, big,
-            margin, who, u) in enumerate(zip(
-            quantity.tolist(), outcome.lot_used[sel].tolist(), rest.tolist(), count.tolist(),
-            per_lot(usable), per_lot(full), per_lot(unserved), per_lot(no_room),
-            largest.tolist(), closest_margin.tolist(), closest_buyer.tolist(),
-            unserved_from.tolist(), strict=True)):
-        if n_pairs == 0:
-            out.append(next(rejected))
-        elif n_usable == 0:
-            out.append(f"the lot ({_kg(lot_kg)}) is smaller than the minimum shipment of "
-                       f"{_kg(minimum)}" if lot_kg < minimum else
-                       f"every buyer in reach asks for less than the minimum shipment of "
-                       f"{_kg(minimum)}")
-        elif n_full == n_usable:
-            if used > 0:
-                out.append(f"supply exceeds demand: the lot ships {_kg(used)} and every "
-                           f"buyer in reach is full")
-            elif margin >= MARGIN_SHOWN:
-                out.append(f"outscored by other lots: every buyer in reach is full (closest: "
-                           f"{buyer_ids[who]}, whose lots score {margin:.3f} more per kg)")
-            else:
-                out.append(f"every buyer in reach is full (closest: {buyer_ids[who]}, filled "
-                           f"by lots that score as much per kg, or that its MOQ or the "
-                           f"minimum shipment needs)")
-        elif n_no_room and left < minimum:
-            out.append(f"the remaining {_kg(left)} is below the minimum shipment of "
-                       f"{_kg(minimum)}")
-        elif n_no_room:
-            out.append(f"no buyer in reach has room for the minimum shipment of "
-                       f"{_kg(minimum)} (largest room {_kg(big)})")
-        elif n_unserved:
-            names = ", ".join(buyer_ids[b] for b in buyer[first_unserved[
-                u:u + min(n_unserved, 3)]].tolist())
-            out.append(f"MOQ larger than every lot in reach: the buyers with room ({names}) "
-                       f"need more than all the supply they can reach"
-                       if n_short[i] == n_unserved else
-                       f"the buyers with room ({names}) were not served: meeting their MOQ "
-                       f"would take supply that scores more with other buyers")
-        else:
-            out.append("not chosen: the plan is the best found within the time limit or the "
-                       "gap of the repair that meets MOQs on large parts and minimum "
-                       "shipments")
+    for a, e, moq_too_large in zip(at.tolist(), end.tolist(), every_short.tolist(),
+                                   strict=True):
+        names = ", ".join(buyer_ids[b] for b in buyer[mine[a:min(e, a + 3)]].tolist())
+        out.append(f"MOQ larger than every lot in reach: the buyers with room ({names}) need "
+                   f"more than all the supply they can reach" if moq_too_large else
+                   f"the buyers with room ({names}) were not served: meeting their MOQ "
+                   f"would take supply that scores more with other buyers")
     return out
 
 
@@ -253,38 +262,31 @@ def _closest_full(seg: IntArray, buyer: IntArray, pair: IntArray,
     return margin, who
 
 
-def _short_of_moq(unserved: IntArray, *, lots: Lots, buyers: Buyers, candidates: Candidates,
-                  outcome: Outcome) -> npt.NDArray[np.bool_]:
-    """Per buyer of ``unserved``: whether the lots in its reach hold less than its MOQ."""
-    distinct = np.unique(unserved)
-    short = np.array([_in_reach(b, lots, buyers, candidates, outcome) < buyers.moq_kg[b] - 1e-6
-                      for b in distinct.tolist()], dtype=bool)
-    return short[np.searchsorted(distinct, unserved)]
-
-
 def _rejected_reasons(lots_: IntArray, *, lots: Lots, candidates: Candidates,
-                      taxonomy: Taxonomy) -> Iterator[str]:
+                      taxonomy: Taxonomy) -> list[str]:
     """Why each lot of ``lots_`` (lots without a candidate pair) has no buyer, in order."""
     r = candidates.rejections
     codes = r.commonest_of_lots(lots_)
-    value_of = {"grade": lots.grade[lots_].astype(float).tolist(),
-                "transit": r.lot_fastest_days[lots_].tolist(),
-                "price": r.lot_lowest_landed_usd[lots_].tolist()}
-    certification = codes == REJECTIONS.index("certification")
-    required = iter(r.required_of_lots(lots_[certification]))
+    out = np.full(len(lots_), "no buyer for this product", dtype=object)
+    some = np.flatnonzero(codes >= 0)
+    at = lots_[some]
+    value_of = {"grade": lots.grade[at].astype(float).tolist(),
+                "transit": r.lot_fastest_days[at].tolist(),
+                "price": r.lot_lowest_landed_usd[at].tolist()}
+    required = iter(r.required_of_lots(at[codes[some] == REJECTIONS.index("certification")]))
+    texts = []
     for i, (code, product, ceiling, grade_min) in enumerate(zip(
-            codes.tolist(), lots.product[lots_].tolist(),
-            r.lot_highest_ceiling_usd[lots_].tolist(), r.lot_grade_min[lots_].tolist(),
+            codes[some].tolist(), lots.product[at].tolist(),
+            r.lot_highest_ceiling_usd[at].tolist(), r.lot_grade_min[at].tolist(),
             strict=True)):
-        if code < 0:
-            yield "no buyer for this product"
-            continue
         name = REJECTIONS[code]
-        yield "no buyer accepts this lot: " + _rejection(
+        texts.append("no buyer accepts this lot: " + _rejection(
             code, value_of[name][i] if name in value_of else 0.0, ceiling=ceiling,
             grade_min=grade_min,
             required=next(required) if name == "certification" else frozenset(),
-            limit=taxonomy.products[product].max_transit_days or np.inf)
+            limit=taxonomy.products[product].max_transit_days or np.inf))
+    out[some] = texts
+    return out.tolist()
 
 
 def _in_reach(b: int, lots: Lots, buyers: Buyers, candidates: Candidates,

@@ -463,16 +463,16 @@ def _unmatched_supply(p: Prepared, outcome: Outcome, rest_of_row: FloatArray
     explain = ~issue & ~(rest < ROUNDING_KG)
     lot = basis.lot_of_row[left[explain]]
     selected = np.unique(lot)
-    texts = [*lot_reasons(selected, lots=p.lots, buyers=p.buyers, candidates=p.candidates,
-                          outcome=outcome, buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy),
-             "less than a gram left by solver rounding"]
+    texts = np.array([*lot_reasons(selected, lots=p.lots, buyers=p.buyers,
+                                   candidates=p.candidates, outcome=outcome,
+                                   buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy),
+                      "less than a gram left by solver rounding"], dtype=object)
     text = np.full(len(left), len(texts) - 1, dtype=np.int64)
     text[explain] = np.searchsorted(selected, lot)
-    reasons = [texts[k] for k in text.tolist()]
+    reasons = texts[text].tolist()
     for at, i in zip(np.flatnonzero(issue).tolist(), left[issue].tolist(), strict=True):
         reasons[at] = p.supply_issue[i]
-    ids = p.supply.supplier_id
-    return list(map(UnmatchedSupply, [ids[i] for i in left.tolist()],
+    return list(map(UnmatchedSupply, map(p.supply.supplier_id.__getitem__, left.tolist()),
                     np.where(rest < 0.0, 0.0, rest).tolist(), reasons))
 
 
