@@ -109,10 +109,13 @@ class Rejections:
         """:meth:`commonest_of_lots` of one lot."""
         return int(self.commonest_of_lots(np.array([lot]))[0])
 
+    def commonest_of_buyers(self, buyers: IntArray) -> IntArray:
+        """Per buyer of ``buyers``, the reason that rejected most of its pairs, as for lots."""
+        return _commonest(self.buyer_count[buyers], self.buyer_first[buyers])
+
     def commonest_of_buyer(self, buyer: int) -> int:
-        """The reason that rejected most pairs of ``buyer``, as for a lot."""
-        return int(_commonest(self.buyer_count[buyer:buyer + 1],
-                              self.buyer_first[buyer:buyer + 1])[0])
+        """:meth:`commonest_of_buyers` of one buyer."""
+        return int(self.commonest_of_buyers(np.array([buyer]))[0])
 
     def required_of_lot(self, lot: int) -> frozenset[str]:
         """Certifications required by the buyers that reject ``lot`` on certification."""

@@ -13,7 +13,7 @@ from ._consolidate import Lots
 from ._quality import GRADE_NAMES
 from ._taxonomy import Taxonomy
 
-__all__ = ["ROUNDING_KG", "Outcome", "PairIndex", "demand_reason", "lot_reasons", "ranges"]
+__all__ = ["ROUNDING_KG", "Outcome", "PairIndex", "demand_reasons", "lot_reasons", "ranges"]
 
 #: Less than this is solver rounding, not room: the min-cost-flow backend ships whole grams.
 ROUNDING_KG = 1e-3
@@ -301,62 +301,113 @@ def _in_reach(b: int, lots: Lots, buyers: Buyers, candidates: Candidates,
     return kg
 
 
-def demand_reason(b: int, *, lots: Lots, buyers: Buyers, candidates: Candidates,
-                  outcome: Outcome, buyer_ids: Sequence[str], taxonomy: Taxonomy) -> str:
-    """Why (part of) buyer ``b``'s request was not served."""
-    mine = outcome.of_buyer(b)
-    product = taxonomy.products[buyers.product[b]]
-    if len(mine) == 0:
-        r = candidates.rejections
-        code = r.commonest_of_buyer(b)
-        if code < 0:
-            return "no supply of this product"
-        value = {"grade": float(r.buyer_best_grade[b]),
-                 "transit": float(r.buyer_fastest_days[b]),
-                 "price": float(r.buyer_lowest_landed_usd[b])}.get(REJECTIONS[code], 0.0)
-        return _rejection(code, value,
-                          ceiling=float(buyers.max_price_usd[b]),
-                          grade_min=int(buyers.grade_min[b]),
-                          required=buyers.certifications_required[b],
-                          limit=product.max_transit_days or np.inf)
+def demand_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers,
+                   candidates: Candidates, outcome: Outcome, buyer_ids: Sequence[str],
+                   taxonomy: Taxonomy) -> list[str]:
+    """Why (part of) the request of each buyer of ``selected`` was not served, in that
+    order: the pairs of all these buyers are classified at once, as in
+    :func:`lot_reasons`."""
+    sel = np.asarray(selected, dtype=np.int64)
+    n, ptr = len(sel), outcome.buyer_ptr
+    count = ptr[sel + 1] - ptr[sel]
+    pair = outcome.by_buyer[ranges(ptr[sel], ptr[sel + 1])]
+    seg = np.repeat(np.arange(n, dtype=np.int64), count)  # position in ``sel`` per pair
+    lot = candidates.lot[pair]
     minimum = outcome.min_shipment
-    caps = lots.quantity_kg[candidates.lot[mine]]
-    usable = np.minimum(caps, buyers.quantity_kg[b]) >= minimum - 1e-6
-    if not usable.any():
-        if buyers.quantity_kg[b] < minimum:
-            return (f"request smaller than the minimum shipment of {_kg(minimum)}")
-        return (f"minimum shipment of {_kg(minimum)} larger than every lot in reach "
-                f"(largest {_kg(caps.max())})")
-    mine = mine[usable]
-    served = float(outcome.served[b])
-    in_reach = float(caps[usable].sum())
-    moq = float(buyers.moq_kg[b])
-    # Lots in reach that went elsewhere, and by how much their winners outscore this buyer.
-    margins = []
-    for k in mine.tolist():
-        lot = int(candidates.lot[k])
-        if outcome.flow[k] > 0 or lots.quantity_kg[lot] - outcome.lot_used[lot] > 1e-6:
-            continue
-        best = float(outcome.lot_weakest[lot]) - float(outcome.scores[k])
-        if np.isfinite(best):
-            who = buyer_ids[int(candidates.buyer[outcome.lot_weakest_pair[lot]])]
-            margins.append((best, who))
-    closest = ""
-    if margins:
-        margin, who = min(margins)
-        if margin >= MARGIN_SHOWN:
-            closest = f" (closest: {who}, {margin:.3f} more per kg)"
-    if served <= 0 and moq > 0 and in_reach < moq:
-        return f"MOQ larger than every lot in reach (MOQ {_kg(moq)}, in reach {_kg(in_reach)})"
-    if served <= 0 and moq > 0:
-        return (f"MOQ {_kg(moq)} not met: the {_kg(in_reach)} in reach scored higher with "
-                f"other buyers{closest}")
-    if in_reach < float(buyers.quantity_kg[b]) - 1e-6:
-        return f"not enough supply in reach ({_kg(in_reach)} of {_kg(buyers.quantity_kg[b])})"
-    spare = [float(lots.quantity_kg[lot] - outcome.lot_used[lot])
-             for lot in candidates.lot[mine].tolist()]
-    if minimum > 0 and max(spare) > 1e-6 and max(spare) < minimum:
-        return (f"the supply left in reach ({_kg(max(spare))} at most per lot) is below the "
-                f"minimum shipment of {_kg(minimum)}")
-    return ("outscored by other buyers: the rest of the supply in reach went where it scores "
-            f"higher{closest}")
+    asked, served, moq = buyers.quantity_kg[sel], outcome.served[sel], buyers.moq_kg[sel]
+    caps = lots.quantity_kg[lot]
+    usable = np.minimum(caps, asked[seg]) >= minimum - 1e-6
+    n_usable = np.bincount(seg[usable], minlength=n)
+    minimum_kg = _kg(minimum)
+
+    out = np.empty(n, dtype=object)
+    none = count == 0
+    out[none] = _unsupplied_reasons(sel[none], buyers=buyers, candidates=candidates,
+                                    taxonomy=taxonomy)
+    tiny = ~none & (n_usable == 0)
+    small = tiny & (asked < minimum)
+    out[small] = f"request smaller than the minimum shipment of {minimum_kg}"
+    largest = np.full(n, -np.inf)
+    np.maximum.at(largest, seg[tiny[seg]], caps[tiny[seg]])
+    out[tiny & ~small] = [f"minimum shipment of {minimum_kg} larger than every lot in reach "
+                          f"(largest {_kg(c)})" for c in largest[tiny & ~small].tolist()]
+    some = ~none & ~tiny
+    # kg in reach: summed per buyer as numpy sums the buyer's own array (pairwise).
+    reach = caps[usable]
+    ends = np.cumsum(n_usable)
+    in_reach = np.zeros(n)
+    in_reach[some] = [float(reach[e - k:e].sum()) for e, k in zip(
+        ends[some].tolist(), n_usable[some].tolist(), strict=True)]
+    spare = lots.quantity_kg - outcome.lot_used
+    most_spare = np.full(n, -np.inf)
+    np.maximum.at(most_spare, seg[usable], spare[lot[usable]])
+    closest = _closest_winner(seg, lot, pair, usable & ~(outcome.flow[pair] > 0) &
+                              ~(spare[lot] > 1e-6), outcome=outcome,
+                              candidates=candidates, buyer_ids=buyer_ids, n=n)
+    unserved = some & (served <= 0) & (moq > 0)
+    moq_large = unserved & (in_reach < moq)
+    out[moq_large] = [f"MOQ larger than every lot in reach (MOQ {_kg(m)}, in reach {_kg(r)})"
+                      for m, r in zip(moq[moq_large].tolist(), in_reach[moq_large].tolist(),
+                                      strict=True)]
+    moq_missed = unserved & ~moq_large
+    out[moq_missed] = [f"MOQ {_kg(m)} not met: the {_kg(r)} in reach scored higher with "
+                       f"other buyers{c}" for m, r, c in zip(
+                           moq[moq_missed].tolist(), in_reach[moq_missed].tolist(),
+                           closest[moq_missed].tolist(), strict=True)]
+    rest = some & ~unserved
+    short = rest & (in_reach < asked - 1e-6)
+    out[short] = [f"not enough supply in reach ({_kg(r)} of {_kg(a)})" for r, a in zip(
+        in_reach[short].tolist(), asked[short].tolist(), strict=True)]
+    scraps = rest & ~short & (minimum > 0) & (most_spare > 1e-6) & (most_spare < minimum)
+    out[scraps] = [f"the supply left in reach ({_kg(s)} at most per lot) is below the "
+                   f"minimum shipment of {minimum_kg}" for s in most_spare[scraps].tolist()]
+    outscored = rest & ~short & ~scraps
+    out[outscored] = [f"outscored by other buyers: the rest of the supply in reach went where "
+                      f"it scores higher{c}" for c in closest[outscored].tolist()]
+    return out.tolist()
+
+
+def _unsupplied_reasons(buyers_: IntArray, *, buyers: Buyers, candidates: Candidates,
+                        taxonomy: Taxonomy) -> list[str]:
+    """Why each buyer of ``buyers_`` (buyers without a candidate pair) gets no lot."""
+    r = candidates.rejections
+    codes = r.commonest_of_buyers(buyers_)
+    out = np.full(len(buyers_), "no supply of this product", dtype=object)
+    some = np.flatnonzero(codes >= 0)
+    at = buyers_[some]
+    value_of = {"grade": r.buyer_best_grade[at].astype(float).tolist(),
+                "transit": r.buyer_fastest_days[at].tolist(),
+                "price": r.buyer_lowest_landed_usd[at].tolist()}
+    texts = []
+    for i, (b, code, product, ceiling, grade_min) in enumerate(zip(
+            at.tolist(), codes[some].tolist(), buyers.product[at].tolist(),
+            buyers.max_price_usd[at].tolist(), buyers.grade_min[at].tolist(), strict=True)):
+        name = REJECTIONS[code]
+        texts.append(_rejection(
+            code, value_of[name][i] if name in value_of else 0.0, ceiling=ceiling,
+            grade_min=grade_min, required=buyers.certifications_required[b],
+            limit=taxonomy.products[product].max_transit_days or np.inf))
+    out[some] = texts
+    return out.tolist()
+
+
+def _closest_winner(seg: IntArray, lot: IntArray, pair: IntArray,
+                    gone: npt.NDArray[np.bool_], *, outcome: Outcome, candidates: Candidates,
+                    buyer_ids: Sequence[str], n: int) -> npt.NDArray[np.object_]:
+    """Per buyer, of its pairs whose lot went all to other buyers (``gone``): how much
+    more per kg the lot scores with its weakest winner, the smallest such margin (the
+    first winner by id on a tie) when worth naming, as a text to append; else ``""``."""
+    margin = outcome.lot_weakest[lot] - outcome.scores[pair]
+    gone = gone & np.isfinite(margin)
+    smallest = np.full(n, np.inf)
+    np.minimum.at(smallest, seg[gone], margin[gone])
+    at_smallest = gone & (margin == smallest[seg])
+    winner = np.full(n, len(buyer_ids), dtype=np.int64)
+    np.minimum.at(winner, seg[at_smallest],
+                  candidates.buyer[outcome.lot_weakest_pair[lot[at_smallest]]])
+    out = np.full(n, "", dtype=object)
+    named = smallest >= MARGIN_SHOWN  # inf: no such pair
+    named &= np.isfinite(smallest)
+    out[named] = [f" (closest: {buyer_ids[w]}, {m:.3f} more per kg)" for w, m in zip(
+        winner[named].tolist(), smallest[named].tolist(), strict=True)]
+    return out

@@ -19,7 +19,7 @@ from ._candidates import REJECTIONS, Buyers, Candidates, build_candidates
 from ._config import Config
 from ._consolidate import Lots, consolidate, smallest_moq_in_reach
 from ._exceptions import InputError, Problem
-from ._explain import ROUNDING_KG, Outcome, demand_reason, lot_reasons
+from ._explain import ROUNDING_KG, Outcome, demand_reasons, lot_reasons
 from ._flow import flow_available
 from ._gc import gc_paused
 from ._logistics import PortNetwork, default_network
@@ -401,7 +401,7 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
 def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
           start: float) -> Plan:
     """The plan's records from the solver's flows (``start``: when the solve began)."""
-    c, lots, buyers, tax, cfg = p.candidates, p.lots, p.buyers, p.taxonomy, p.config
+    c, lots, tax, cfg = p.candidates, p.lots, p.taxonomy, p.config
     flow, basis = solution.flow, p.basis
     buyer_ids = list(basis.buyer_ids)
     outcome = Outcome.build(c, flow, scores, n_lots=len(lots), n_buyers=len(buyer_ids),
@@ -414,16 +414,7 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
 
     rest_of_row = p.supply.quantity_kg - allocated
     unmatched_supply = _unmatched_supply(p, outcome, rest_of_row)
-
-    unmatched_demand = []
-    rest_of_buyer = buyers.quantity_kg - outcome.served
-    for b in np.flatnonzero(~(rest_of_buyer <= 1e-6) | basis.buyer_has_issue).tolist():
-        rest = float(rest_of_buyer[b])
-        reason = basis.buyer_issue[b] or (
-            "less than a gram left by solver rounding" if rest < ROUNDING_KG else
-            demand_reason(b, lots=lots, buyers=buyers, candidates=c, outcome=outcome,
-                          buyer_ids=buyer_ids, taxonomy=tax))
-        unmatched_demand.append(UnmatchedDemand(buyer_ids[b], max(rest, 0.0), reason))
+    unmatched_demand = _unmatched_demand(p, outcome)
 
     uncovered = tuple(sorted(p.gazetteer.province[g] for g in solution.uncovered.tolist()))
     message = solution.message
@@ -458,22 +449,43 @@ def _unmatched_supply(p: Prepared, outcome: Outcome, rest_of_row: FloatArray
     basis = p.basis
     left = basis.supplier_order[(~(rest_of_row <= 1e-6) | basis.row_has_issue)[
         basis.supplier_order]]
-    rest = rest_of_row[left]
-    issue = basis.row_has_issue[left]
-    explain = ~issue & ~(rest < ROUNDING_KG)
-    lot = basis.lot_of_row[left[explain]]
-    selected = np.unique(lot)
-    texts = np.array([*lot_reasons(selected, lots=p.lots, buyers=p.buyers,
-                                   candidates=p.candidates, outcome=outcome,
-                                   buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy),
-                      "less than a gram left by solver rounding"], dtype=object)
-    text = np.full(len(left), len(texts) - 1, dtype=np.int64)
-    text[explain] = np.searchsorted(selected, lot)
-    reasons = texts[text].tolist()
-    for at, i in zip(np.flatnonzero(issue).tolist(), left[issue].tolist(), strict=True):
-        reasons[at] = p.supply_issue[i]
+    rest, issue = rest_of_row[left], basis.row_has_issue[left]
+    lot = basis.lot_of_row[left[~issue & ~(rest < ROUNDING_KG)]]
+    selected, which = np.unique(lot, return_inverse=True)
+    texts = np.array(lot_reasons(selected, lots=p.lots, buyers=p.buyers,
+                                 candidates=p.candidates, outcome=outcome,
+                                 buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy),
+                     dtype=object)[which.reshape(-1)]
     return list(map(UnmatchedSupply, map(p.supply.supplier_id.__getitem__, left.tolist()),
-                    np.where(rest < 0.0, 0.0, rest).tolist(), reasons))
+                    *_unmatched(rest, issue, texts, [p.supply_issue[i] for i in
+                                                     left[issue].tolist()])))
+
+
+def _unmatched_demand(p: Prepared, outcome: Outcome) -> list[UnmatchedDemand]:
+    """A record per buyer with kg not served or an input issue: the issue, solver
+    rounding, or why the rest was not served."""
+    basis = p.basis
+    rest_of_buyer = p.buyers.quantity_kg - outcome.served
+    left = np.flatnonzero(~(rest_of_buyer <= 1e-6) | basis.buyer_has_issue)
+    rest, issue = rest_of_buyer[left], basis.buyer_has_issue[left]
+    texts = demand_reasons(left[~issue & ~(rest < ROUNDING_KG)], lots=p.lots, buyers=p.buyers,
+                           candidates=p.candidates, outcome=outcome,
+                           buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy)
+    return list(map(UnmatchedDemand, map(basis.buyer_ids.__getitem__, left.tolist()),
+                    *_unmatched(rest, issue, texts, [basis.buyer_issue[b] for b in
+                                                     left[issue].tolist()])))
+
+
+def _unmatched(rest: FloatArray, issue: npt.NDArray[np.bool_],
+               texts: Sequence[str] | npt.NDArray[np.object_], issues: Sequence[str]
+               ) -> tuple[list[float], list[str]]:
+    """The kg (never below 0) and reason of each unmatched record: its input issue where
+    ``issue`` (``issues``, in order), solver rounding for less than a gram, else its
+    explanation (``texts``, in order)."""
+    reasons = np.full(len(rest), "less than a gram left by solver rounding", dtype=object)
+    reasons[issue] = issues
+    reasons[~issue & ~(rest < ROUNDING_KG)] = texts
+    return np.where(rest < 0.0, 0.0, rest).tolist(), reasons.tolist()
 
 
 #: How the story says a lot reached its export port (by ``Allocation.first_leg``).

@@ -20,7 +20,7 @@ from matching._candidates import (
     SUBSTITUTE_FIT,
     build_candidates,
 )
-from matching._explain import Outcome, _rejection, demand_reason, lot_reasons
+from matching._explain import Outcome, _rejection, demand_reasons, lot_reasons
 from matching._logistics import hub_islands, plan_routes
 
 from .helpers import national
@@ -167,8 +167,7 @@ def test_reasons_from_the_summary_are_those_from_every_rejected_pair(generated):
     for lot, text in zip(lots.tolist(), lot_reasons(lots, **common), strict=True):
         assert text == lot_reference(lot, ref, p), lot
         texts[text.split(" (")[0].split(": ")[-1]] += 1
-    for b in buyers.tolist():
-        text = demand_reason(b, **common)
+    for b, text in zip(buyers.tolist(), demand_reasons(buyers, **common), strict=True):
         assert text == demand_reference(b, ref, p), b
         texts[text.split(" (")[0]] += 1
     # Every reason is met, and ties between reasons (decided by the first pair) happen.

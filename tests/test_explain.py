@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 import matching
 from matching._candidates import REJECTIONS, Candidates, Rejections
-from matching._explain import MARGIN_SHOWN, ROUNDING_KG, Outcome, _rejection, lot_reasons
+from matching._explain import (
+    MARGIN_SHOWN,
+    ROUNDING_KG,
+    Outcome,
+    _rejection,
+    demand_reasons,
+    lot_reasons,
+)
 
 from .conftest import demand_rows, supply_rows
 from .helpers import national
@@ -239,7 +246,68 @@ def lot_reason_reference(lot, *, lots, buyers, candidates, outcome, buyer_ids, t
             "the repair that meets MOQs on large parts and minimum shipments")
 
 
+def demand_reason_reference(b, *, lots, buyers, candidates, outcome, buyer_ids, taxonomy):
+    """Why (part of) buyer ``b``'s request was not served: one buyer at a time, a loop
+    over its pairs (what the plan stage did before :func:`demand_reasons`)."""
+    mine = np.flatnonzero(candidates.buyer == b)
+    product = taxonomy.products[buyers.product[b]]
+    if len(mine) == 0:
+        r = candidates.rejections
+        code = _commonest_reference(r.buyer_count[b], r.buyer_first[b])
+        if code < 0:
+            return "no supply of this product"
+        value = {"grade": float(r.buyer_best_grade[b]),
+                 "transit": float(r.buyer_fastest_days[b]),
+                 "price": float(r.buyer_lowest_landed_usd[b])}.get(REJECTIONS[code], 0.0)
+        return _rejection(code, value, ceiling=float(buyers.max_price_usd[b]),
+                          grade_min=int(buyers.grade_min[b]),
+                          required=buyers.certifications_required[b],
+                          limit=product.max_transit_days or np.inf)
+    minimum = outcome.min_shipment
+    caps = lots.quantity_kg[candidates.lot[mine]]
+    usable = np.minimum(caps, buyers.quantity_kg[b]) >= minimum - 1e-6
+    if not usable.any():
+        if buyers.quantity_kg[b] < minimum:
+            return f"request smaller than the minimum shipment of {_kg(minimum)}"
+        return (f"minimum shipment of {_kg(minimum)} larger than every lot in reach "
+                f"(largest {_kg(caps.max())})")
+    mine = mine[usable]
+    served = float(outcome.served[b])
+    in_reach = float(caps[usable].sum())
+    moq = float(buyers.moq_kg[b])
+    margins = []
+    for k in mine.tolist():
+        lot = int(candidates.lot[k])
+        if outcome.flow[k] > 0 or lots.quantity_kg[lot] - outcome.lot_used[lot] > 1e-6:
+            continue
+        best = float(outcome.lot_weakest[lot]) - float(outcome.scores[k])
+        if np.isfinite(best):
+            who = buyer_ids[int(candidates.buyer[outcome.lot_weakest_pair[lot]])]
+            margins.append((best, who))
+    closest = ""
+    if margins:
+        margin, who = min(margins)
+        if margin >= MARGIN_SHOWN:
+            closest = f" (closest: {who}, {margin:.3f} more per kg)"
+    if served <= 0 and moq > 0 and in_reach < moq:
+        return f"MOQ larger than every lot in reach (MOQ {_kg(moq)}, in reach {_kg(in_reach)})"
+    if served <= 0 and moq > 0:
+        return (f"MOQ {_kg(moq)} not met: the {_kg(in_reach)} in reach scored higher with "
+                f"other buyers{closest}")
+    if in_reach < float(buyers.quantity_kg[b]) - 1e-6:
+        return f"not enough supply in reach ({_kg(in_reach)} of {_kg(buyers.quantity_kg[b])})"
+    spare = [float(lots.quantity_kg[lot] - outcome.lot_used[lot])
+             for lot in candidates.lot[mine].tolist()]
+    if minimum > 0 and max(spare) > 1e-6 and max(spare) < minimum:
+        return (f"the supply left in reach ({_kg(max(spare))} at most per lot) is below the "
+                f"minimum shipment of {_kg(minimum)}")
+    return ("outscored by other buyers: the rest of the supply in reach went where it scores "
+            f"higher{closest}")
+
+
 def _assert_reasons_match_the_reference(p, outcome):
+    """Every lot's and every buyer's reason, and those of a subset, as the references
+    give them one at a time."""
     common = dict(lots=p.lots, buyers=p.buyers, candidates=p.candidates, outcome=outcome,
                   buyer_ids=p.basis.buyer_ids, taxonomy=p.taxonomy)
     every = np.arange(len(p.lots))
@@ -248,6 +316,11 @@ def _assert_reasons_match_the_reference(p, outcome):
     # Any subset, in any order, gets the same texts.
     some = np.random.default_rng(len(every)).permutation(every)[:len(every) // 3]
     assert lot_reasons(some, **common) == [fast[lot] for lot in some.tolist()]
+    buyers = np.flatnonzero(p.buyers.product >= 0)  # buyers with an input issue are not asked
+    slow = [demand_reason_reference(b, **common) for b in buyers.tolist()]
+    assert demand_reasons(buyers, **common) == slow
+    some = np.random.default_rng(len(buyers)).permutation(len(buyers))[:len(buyers) // 3]
+    assert demand_reasons(buyers[some], **common) == [slow[i] for i in some.tolist()]
     return fast
 
 
@@ -268,7 +341,7 @@ def _outcome_of(p, plan, min_shipment):
 # (seed 2 with a 500 kg minimum shipment runs the MILP to its time limit: left out.)
 @pytest.mark.parametrize(("seed", "min_shipment"), [(1, 0.0), (2, 0.0), (3, 0.0), (1, 500.0),
                                                     (3, 500.0), (2, 3000.0), (3, 3000.0)])
-def test_lot_reasons_of_solved_plans_are_those_of_the_per_lot_reference(seed, min_shipment):
+def test_reasons_of_solved_plans_are_those_of_the_references(seed, min_shipment):
     supply, demand = national(600, 150, seed=seed)
     p = matching.prepare(supply, demand, config={"min_shipment_kg": min_shipment})
     plan = p.solve({"price": 2.0} if seed == 2 else None)
@@ -288,7 +361,7 @@ def prepared_600():
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), min_shipment=st.sampled_from([0.0, 100.0, 800.0, 4000.0]),
        used=st.sampled_from([0.05, 0.3, 0.8]))
-def test_lot_reasons_are_those_of_the_per_lot_reference_for_any_flows(
+def test_reasons_are_those_of_the_references_for_any_flows(
         prepared_600, seed, min_shipment, used):
     """Arbitrary flows, scores with ties, buyers left full, nearly full, tiny (full without
     any flow: no margin) or with room, with and without MOQs: every branch of the reasons."""
