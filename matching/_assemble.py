@@ -8,6 +8,7 @@ the flow-dependent part, with array operations and no loop over lots or supply r
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -135,12 +136,8 @@ def _member_tuples(ptr: IntArray, supplier: Sequence[str], lots: IntArray,
     counts = ptr[lots + 1] - ptr[lots]
     positions = ranges(ptr[lots], ptr[lots + 1])
     kg = np.repeat(lot_kg, counts) * share[positions]
-    made = list(map(Member, [supplier[i] for i in positions.tolist()], kg.tolist()))
-    out, at = [], 0
-    for n in counts.tolist():
-        out.append(tuple(made[at:at + n]))
-        at += n
-    return out
+    made = iter(list(map(Member, map(supplier.__getitem__, positions.tolist()), kg.tolist())))
+    return [tuple(itertools.islice(made, n)) for n in counts.tolist()]
 
 
 def allocations(basis: PlanBasis, *, lots: Lots, candidates: Candidates, flow: FloatArray,
@@ -156,20 +153,19 @@ def allocations(basis: PlanBasis, *, lots: Lots, candidates: Candidates, flow: F
     kg = flow[used]
     members = _member_tuples(lots.member_ptr, basis.member_supplier, lot, kg,
                              basis.member_share)
-    products = [taxonomy.products[i] for i in lots.product[lot].tolist()]
+    product = lots.product[lot].tolist()
+    product_ids = [p.product_id for p in taxonomy.products]
+    hs_codes = [p.hs_code for p in taxonomy.products]
     locode = network.locode
-    out = [Allocation(
-        buyer_id=basis.buyer_ids[b], lot_id=lots.lot_id[lt], product_id=product.product_id,
-        hs_code=product.hs_code, quantity_kg=q, score=s,
-        score_breakdown=dict(zip(FEATURES, f, strict=True)),
-        origin_port=locode[o], destination_port=locode[d], landed_cost_usd_per_kg=landed,
-        transit_days=days, first_leg=FIRST_LEGS[leg], members=m)
-        for b, lt, product, q, s, f, o, d, landed, days, leg, m in zip(
-            c.buyer[used].tolist(), lot.tolist(), products, kg.tolist(),
-            scores[used].tolist(), c.features[used].tolist(), c.origin_port[used].tolist(),
-            c.destination_port[used].tolist(), c.landed_usd[used].tolist(),
-            c.transit_days[used].tolist(), c.first_leg[used].tolist(), members, strict=True)]
-    return out
+    return list(map(  # Allocation's fields, in order
+        Allocation, map(basis.buyer_ids.__getitem__, c.buyer[used].tolist()),
+        map(lots.lot_id.__getitem__, lot.tolist()), map(product_ids.__getitem__, product),
+        map(hs_codes.__getitem__, product), kg.tolist(), scores[used].tolist(),
+        [dict(zip(FEATURES, f, strict=True)) for f in c.features[used].tolist()],
+        map(locode.__getitem__, c.origin_port[used].tolist()),
+        map(locode.__getitem__, c.destination_port[used].tolist()),
+        c.landed_usd[used].tolist(), c.transit_days[used].tolist(),
+        map(FIRST_LEGS.__getitem__, c.first_leg[used].tolist()), members))
 
 
 def allocated_per_row(basis: PlanBasis, *, lots: Lots, lot_used: FloatArray,
