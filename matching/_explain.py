@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -125,12 +125,16 @@ class Outcome:
         """``index``: :meth:`PairIndex.build` of ``candidates``, made now when not given."""
         if index is None:
             index = PairIndex.build(candidates, n_lots=n_lots, n_buyers=n_buyers)
-        used = np.flatnonzero(flow > 0).astype(np.int64)
+        # Pairs without flow add nothing to the sums (x + 0.0 == x): summed over the rest.
+        moved = np.flatnonzero(flow).astype(np.int64)
+        used = moved[flow[moved] > 0]
         lot_weakest, lot_weakest_pair = _weakest(candidates.lot, used, scores, n_lots)
         buyer_weakest, _ = _weakest(candidates.buyer, used, scores, n_buyers)
         return cls(flow, scores,
-                   np.bincount(candidates.lot, weights=flow, minlength=n_lots).astype(float),
-                   np.bincount(candidates.buyer, weights=flow, minlength=n_buyers).astype(float),
+                   np.bincount(candidates.lot[moved], weights=flow[moved],
+                               minlength=n_lots).astype(float),
+                   np.bincount(candidates.buyer[moved], weights=flow[moved],
+                               minlength=n_buyers).astype(float),
                    min_shipment, index.by_lot, index.lot_ptr, index.by_buyer, index.buyer_ptr,
                    lot_weakest, lot_weakest_pair, buyer_weakest)
 
@@ -144,6 +148,16 @@ class Outcome:
 
 
 
+def _pairs_of(selected: IntArray, ptr: IntArray, pairs: IntArray
+              ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """The lots or buyers ``selected``, their numbers of pairs, and their pairs (CSR:
+    ``pairs``, ``ptr``) one after another, with each pair's position in ``selected``."""
+    sel = np.asarray(selected, dtype=np.int64)
+    count = ptr[sel + 1] - ptr[sel]
+    return (sel, count, pairs[ranges(ptr[sel], ptr[sel + 1])],
+            np.repeat(np.arange(len(sel), dtype=np.int64), count))
+
+
 def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: Candidates,
                 outcome: Outcome, buyer_ids: Sequence[str], taxonomy: Taxonomy) -> list[str]:
     """Why (part of) each lot of ``selected`` was not allocated, in that order.
@@ -151,11 +165,8 @@ def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: C
     The pairs of all these lots are classified at once with array operations; then each
     kind of reason is written for all the lots that have it.
     """
-    sel = np.asarray(selected, dtype=np.int64)
-    n, ptr = len(sel), outcome.lot_ptr
-    count = ptr[sel + 1] - ptr[sel]
-    pair = outcome.by_lot[ranges(ptr[sel], ptr[sel + 1])]
-    seg = np.repeat(np.arange(n, dtype=np.int64), count)  # position in ``sel`` per pair
+    sel, count, pair, seg = _pairs_of(selected, outcome.lot_ptr, outcome.by_lot)
+    n = len(sel)
     buyer = candidates.buyer[pair]
     minimum = outcome.min_shipment
     quantity, used = lots.quantity_kg[sel], outcome.lot_used[sel]
@@ -173,8 +184,14 @@ def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: C
 
     out = np.empty(n, dtype=object)
     none = count == 0
-    out[none] = _rejected_reasons(sel[none], lots=lots, candidates=candidates,
-                                  taxonomy=taxonomy)
+    r, alone = candidates.rejections, sel[none]
+    out[none] = _rejection_texts(
+        r.commonest_of_lots(alone), none="no buyer for this product",
+        prefix="no buyer accepts this lot: ", grade=lots.grade[alone],
+        fastest=r.lot_fastest_days[alone], lowest=r.lot_lowest_landed_usd[alone],
+        ceiling=r.lot_highest_ceiling_usd[alone], grade_min=r.lot_grade_min[alone],
+        product=lots.product[alone], required=lambda at: r.required_of_lots(alone[at]),
+        taxonomy=taxonomy)
     tiny = ~none & (n_usable == 0)
     small = tiny & (quantity < minimum)
     out[small] = [f"the lot ({_kg(q)}) is smaller than the minimum shipment of {minimum_kg}"
@@ -262,29 +279,29 @@ def _closest_full(seg: IntArray, buyer: IntArray, pair: IntArray,
     return margin, who
 
 
-def _rejected_reasons(lots_: IntArray, *, lots: Lots, candidates: Candidates,
-                      taxonomy: Taxonomy) -> list[str]:
-    """Why each lot of ``lots_`` (lots without a candidate pair) has no buyer, in order."""
-    r = candidates.rejections
-    codes = r.commonest_of_lots(lots_)
-    out = np.full(len(lots_), "no buyer for this product", dtype=object)
+def _rejection_texts(codes: IntArray, *, none: str, prefix: str, grade: IntArray,
+                     fastest: FloatArray, lowest: FloatArray, ceiling: FloatArray,
+                     grade_min: IntArray, product: IntArray,
+                     required: Callable[[IntArray], Sequence[frozenset[str]]],
+                     taxonomy: Taxonomy) -> list[str]:
+    """:func:`_rejection` for each commonest reason of ``codes`` (``none`` for -1), with
+    the values of the same positions: best grade, fastest transit and lowest landed cost
+    of the rejected pairs, the price ceiling and minimum grade, the product, and
+    ``required(positions)``: the certifications required at those positions."""
+    out = np.full(len(codes), none, dtype=object)
     some = np.flatnonzero(codes >= 0)
-    at = lots_[some]
-    value_of = {"grade": lots.grade[at].astype(float).tolist(),
-                "transit": r.lot_fastest_days[at].tolist(),
-                "price": r.lot_lowest_landed_usd[at].tolist()}
-    required = iter(r.required_of_lots(at[codes[some] == REJECTIONS.index("certification")]))
+    value_of = {"grade": grade[some].astype(float).tolist(),
+                "transit": fastest[some].tolist(), "price": lowest[some].tolist()}
+    needs = iter(required(some[codes[some] == REJECTIONS.index("certification")]))
     texts = []
-    for i, (code, product, ceiling, grade_min) in enumerate(zip(
-            codes[some].tolist(), lots.product[at].tolist(),
-            r.lot_highest_ceiling_usd[at].tolist(), r.lot_grade_min[at].tolist(),
-            strict=True)):
+    for i, (code, p, top, least) in enumerate(zip(
+            codes[some].tolist(), product[some].tolist(), ceiling[some].tolist(),
+            grade_min[some].tolist(), strict=True)):
         name = REJECTIONS[code]
-        texts.append("no buyer accepts this lot: " + _rejection(
-            code, value_of[name][i] if name in value_of else 0.0, ceiling=ceiling,
-            grade_min=grade_min,
-            required=next(required) if name == "certification" else frozenset(),
-            limit=taxonomy.products[product].max_transit_days or np.inf))
+        texts.append(prefix + _rejection(
+            code, value_of[name][i] if name in value_of else 0.0, ceiling=top,
+            grade_min=least, required=next(needs) if name == "certification" else frozenset(),
+            limit=taxonomy.products[p].max_transit_days or np.inf))
     out[some] = texts
     return out.tolist()
 
@@ -307,11 +324,8 @@ def demand_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers,
     """Why (part of) the request of each buyer of ``selected`` was not served, in that
     order: the pairs of all these buyers are classified at once, as in
     :func:`lot_reasons`."""
-    sel = np.asarray(selected, dtype=np.int64)
-    n, ptr = len(sel), outcome.buyer_ptr
-    count = ptr[sel + 1] - ptr[sel]
-    pair = outcome.by_buyer[ranges(ptr[sel], ptr[sel + 1])]
-    seg = np.repeat(np.arange(n, dtype=np.int64), count)  # position in ``sel`` per pair
+    sel, count, pair, seg = _pairs_of(selected, outcome.buyer_ptr, outcome.by_buyer)
+    n = len(sel)
     lot = candidates.lot[pair]
     minimum = outcome.min_shipment
     asked, served, moq = buyers.quantity_kg[sel], outcome.served[sel], buyers.moq_kg[sel]
@@ -322,8 +336,14 @@ def demand_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers,
 
     out = np.empty(n, dtype=object)
     none = count == 0
-    out[none] = _unsupplied_reasons(sel[none], buyers=buyers, candidates=candidates,
-                                    taxonomy=taxonomy)
+    r, alone = candidates.rejections, sel[none]
+    out[none] = _rejection_texts(
+        r.commonest_of_buyers(alone), none="no supply of this product", prefix="",
+        grade=r.buyer_best_grade[alone], fastest=r.buyer_fastest_days[alone],
+        lowest=r.buyer_lowest_landed_usd[alone], ceiling=buyers.max_price_usd[alone],
+        grade_min=buyers.grade_min[alone], product=buyers.product[alone],
+        required=lambda at: [buyers.certifications_required[b] for b in alone[at].tolist()],
+        taxonomy=taxonomy)
     tiny = ~none & (n_usable == 0)
     small = tiny & (asked < minimum)
     out[small] = f"request smaller than the minimum shipment of {minimum_kg}"
@@ -364,30 +384,6 @@ def demand_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers,
     outscored = rest & ~short & ~scraps
     out[outscored] = [f"outscored by other buyers: the rest of the supply in reach went where "
                       f"it scores higher{c}" for c in closest[outscored].tolist()]
-    return out.tolist()
-
-
-def _unsupplied_reasons(buyers_: IntArray, *, buyers: Buyers, candidates: Candidates,
-                        taxonomy: Taxonomy) -> list[str]:
-    """Why each buyer of ``buyers_`` (buyers without a candidate pair) gets no lot."""
-    r = candidates.rejections
-    codes = r.commonest_of_buyers(buyers_)
-    out = np.full(len(buyers_), "no supply of this product", dtype=object)
-    some = np.flatnonzero(codes >= 0)
-    at = buyers_[some]
-    value_of = {"grade": r.buyer_best_grade[at].astype(float).tolist(),
-                "transit": r.buyer_fastest_days[at].tolist(),
-                "price": r.buyer_lowest_landed_usd[at].tolist()}
-    texts = []
-    for i, (b, code, product, ceiling, grade_min) in enumerate(zip(
-            at.tolist(), codes[some].tolist(), buyers.product[at].tolist(),
-            buyers.max_price_usd[at].tolist(), buyers.grade_min[at].tolist(), strict=True)):
-        name = REJECTIONS[code]
-        texts.append(_rejection(
-            code, value_of[name][i] if name in value_of else 0.0, ceiling=ceiling,
-            grade_min=grade_min, required=buyers.certifications_required[b],
-            limit=taxonomy.products[product].max_transit_days or np.inf))
-    out[some] = texts
     return out.tolist()
 
 
