@@ -99,7 +99,7 @@ def transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
     floor = np.zeros(n_b) if floor is None else floor
     bounds = np.concatenate([capacity, upper, demand, floor])
     per_kg = 1 if np.all(bounds == np.round(bounds)) else 1000
-    units = np.floor(bounds[:-n_b] * per_kg + 1e-6)
+    units = np.floor(bounds[:n_l + n + n_b] * per_kg + 1e-6)
     cap_u, upper_u, demand_u = np.split(units.astype(np.int64), [n_l, n_l + n])
     floor_u = np.ceil(floor * per_kg - 1e-6).astype(np.int64)
     total = int(min(cap_u.sum(), demand_u.sum()))
@@ -136,7 +136,7 @@ def transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
     # top score per unit (the dual of a lot, buyer or pair bound is at most that). A pair
     # bound counts only where it is tighter than its lot's and buyer's (min(capacity,
     # demand) is not). Floors are rounded up, a restriction of under a unit per buyer.
-    inexact = units != bounds[:-n_b] * per_kg
+    inexact = units != bounds[:n_l + n + n_b] * per_kg
     tighter = upper_u < np.minimum(cap_u[lot], demand_u[buyer])
     rounded = int(np.count_nonzero(inexact[:n_l]) + np.count_nonzero(inexact[n_l + n:]) +
                   np.count_nonzero(inexact[n_l:n_l + n] & tighter))

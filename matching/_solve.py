@@ -80,8 +80,8 @@ MOQ_MILP_LARGE_PAIRS = 250_000
 #: 0.06-0.09 s where the MILP takes 0.35-0.9 s; see ``docs/benchmarks.md``).
 BRANCH_NODES = 32
 #: A root flow with more buyers short of their MOQ than this goes to the MILP at once
-#: (generated instances have at most 6 and close; dense synthetic parts where 24 nodes
-#: close nothing have 8-106).
+#: (parts of generated instances have at most 6 and close; the dense synthetic parts
+#: where 24 nodes closed nothing have 8-106).
 BRANCH_MAX_SHORT = 6
 #: Gap below which a plan is optimal whatever ``mip_gap`` says (rounding of the objective).
 _EXACT_GAP = 1e-9
