@@ -313,9 +313,10 @@ def part_layout(lot: IntArray, buyer: IntArray, *, capacity: FloatArray, demand:
                             np.cumsum(np.bincount(pair_part))[:-1]))
     none = np.zeros(0, np.int64)
     unscored = np.zeros(len(lot))
-    parts = tuple(_make_part(unscored, lot, buyer, capacity, demand, moq, pairs,
-                             group=np.full(n_lots, -1, np.int64), coverage_kg=0.0,
-                             cover_groups=none) for pairs in pieces)
+    parts = tuple(replace(_make_part(unscored, lot, buyer, capacity, demand, moq, pairs,
+                                     group=np.full(n_lots, -1, np.int64), coverage_kg=0.0,
+                                     cover_groups=none), score=np.zeros(0))
+                  for pairs in pieces)
     return PartLayout(len(lot), order, pair_part, pieces, parts)
 
 
