@@ -85,15 +85,14 @@ def plan_basis(*, lots: Lots, candidates: Candidates, buyer_ids: Sequence[str],
     with np.errstate(divide="ignore", invalid="ignore"):
         member_share = np.where(total > 0, lots.member_kg / total, 0.0)
     member_supplier = tuple(supplier_ids[r] for r in lots.member_row.tolist())
-    lot_records = tuple(LotRecord(
-        lot_id=lots.lot_id[i], product_id=taxonomy.products[lots.product[i]].product_id,
-        hub=lot_hub[i],
-        province=province_names[lots.province[i]] if lots.province[i] >= 0 else "",
-        quantity_kg=float(lots.quantity_kg[i]), members=members,
-        hub_lat=float(lots.hub_lat[i]), hub_lon=float(lots.hub_lon[i]))
-        for i, members in enumerate(_member_tuples(
-            lots.member_ptr, member_supplier, np.arange(n_lots), lots.quantity_kg,
-            member_share)))
+    product_ids = [p.product_id for p in taxonomy.products]
+    lot_records = tuple(map(
+        LotRecord, lots.lot_id, [product_ids[p] for p in lots.product.tolist()], lot_hub,
+        [province_names[p] if p >= 0 else "" for p in lots.province.tolist()],
+        lots.quantity_kg.tolist(), _member_tuples(lots.member_ptr, member_supplier,
+                                                  np.arange(n_lots), lots.quantity_kg,
+                                                  member_share),
+        lots.hub_lat.tolist(), lots.hub_lon.tolist()))
     lot_of_row = np.full(n_rows, -1, dtype=np.int64)
     lot_of_row[lots.member_row] = member_lot
     order = np.array(sorted(range(n_rows), key=supplier_ids.__getitem__), dtype=np.int64)

@@ -51,10 +51,12 @@ def _rejection(code: int, value: float, *, ceiling: float = np.nan,
 
 def _csr(keys: IntArray, n: int) -> tuple[IntArray, IntArray]:
     """Positions of ``keys`` grouped by key (ascending within a key) and the group starts."""
+    ptr = np.r_[0, np.cumsum(np.bincount(keys, minlength=n))].astype(np.int64)
+    if not len(keys) or (keys[1:] >= keys[:-1]).all():  # grouped already (pairs by lot)
+        return np.arange(len(keys), dtype=np.int64), ptr
     # A stable sort of 16-bit keys is a radix sort: ~8x faster on millions of pairs.
     small = keys.astype(np.uint16) if n <= 1 << 16 else keys
-    order = np.argsort(small, kind="stable").astype(np.int64, copy=False)
-    return order, np.r_[0, np.cumsum(np.bincount(keys, minlength=n))].astype(np.int64)
+    return np.argsort(small, kind="stable").astype(np.int64, copy=False), ptr
 
 
 def ranges(start: IntArray, stop: IntArray) -> IntArray:
