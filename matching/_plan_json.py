@@ -68,16 +68,17 @@ def _float_text(value: float) -> str:
 
 
 @cache
-def _decimals() -> ByteMatrix:
-    """Row ``f``: the six decimals of ``f / 1e6`` without trailing zeros (at least one),
-    NUL-padded."""
+def _decimals() -> npt.NDArray[np.uint64]:
+    """Entry ``f``: the six decimals of ``f / 1e6`` without trailing zeros (at least one),
+    NUL-padded to eight bytes, as one 64-bit word (a gather of words is several times
+    faster than one of 6-byte rows)."""
     frac = np.arange(10 ** DECIMALS, dtype=np.int64)
-    table = np.zeros((len(frac), DECIMALS), dtype=np.uint8)
+    table = np.zeros((len(frac), 8), dtype=np.uint8)
     for k in range(DECIMALS):
         power = 10 ** (DECIMALS - 1 - k)
         keep = (frac % (power * 10) != 0) | (k == 0)
         table[:, k] = np.where(keep, _ZERO + (frac // power) % 10, 0)
-    return table
+    return table.view(np.uint64).ravel()
 
 
 def _float_matrix(values: npt.NDArray[np.float64],
@@ -107,7 +108,8 @@ def _float_matrix(values: npt.NDArray[np.float64],
         digit = (whole // power) % 10
         out[:, 1 + j] = np.where((whole >= power) | (power == 1), _ZERO + digit, 0)
     out[:, 1 + digits] = _DOT
-    out[:, 2 + digits:2 + digits + DECIMALS] = _decimals()[frac]
+    out[:, 2 + digits:2 + digits + DECIMALS] = \
+        _decimals().take(frac).view(np.uint8).reshape(-1, 8)[:, :DECIMALS]
     if len(slow):
         out[slow] = 0
         for row, data in zip(slow.tolist(), slow_text, strict=True):
@@ -259,17 +261,18 @@ def _candidate_chunks(lot_ids: Sequence[str], buyer_ids: Sequence[str],
     if not len(lot):
         yield "[]"
         return
-    lots, buyers = _strings_matrix(lot_ids), _strings_matrix(buyer_ids)
     inner, sep = layout.newline(level + 2), layout.item + layout.newline(level + 1)
-    parts = ["{" + inner + '"lot_id": ', None, layout.item + inner + '"buyer_id": ', None,
-             layout.item + inner + '"score": ', None, layout.newline(level + 1) + "}" + sep]
+    # Each record: its lot's text (with the keys around it), its buyer's, its score's.
+    head, middle = "{" + inner + '"lot_id": ', layout.item + inner + '"buyer_id": '
+    lots = _strings_matrix(lot_ids, lambda t: head + encode_basestring(t) + middle)
+    buyers = _strings_matrix(buyer_ids,
+                             lambda t: encode_basestring(t) + layout.item + inner + '"score": ')
+    tail = (layout.newline(level + 1) + "}" + sep).encode()
     yield "[" + layout.newline(level + 1)
     for start in range(0, len(lot), CHUNK_PAIRS):
         part = slice(start, start + CHUNK_PAIRS)
-        fields = [lots[lot[part]], buyers[buyer[part]], _float_matrix(score[part])]
-        pieces: list[ByteMatrix | bytes] = [
-            p.encode() if isinstance(p, str) else fields[i // 2] for i, p in enumerate(parts)]
-        data = _compact(pieces, len(fields[0]))
+        data = _compact([lots[lot[part]], buyers[buyer[part]], _float_matrix(score[part]), tail],
+                        len(lot[part]))
         if start + CHUNK_PAIRS >= len(lot):
             data = data[:-len(sep)] + (layout.newline(level) + "]").encode()
         yield data
