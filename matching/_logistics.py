@@ -353,20 +353,24 @@ def cheapest_routes(
         dests, dest_pos = np.unique(u_dest, return_inverse=True)
         km = haversine_km(network.lat[origins][None, :], network.lon[origins][None, :],
                           network.lat[dests][:, None], network.lon[dests][:, None])
+        # Rows: per destination (then, at sea, the same for reefer cargo), per option.
         if air:
-            main_cost = np.tile(rates.air_per_kg + rates.air_per_kg_km * km, 2)[dest_pos]
+            main_cost = np.tile(rates.air_per_kg + rates.air_per_kg_km * km, 2)
             main_days = rates.air_handling_days + km / rates.air_km_per_day
+            main_row = dest_pos
         else:
             nm = network.sea_nm[np.ix_(dests, origins)]
             nm = np.where(np.isnan(nm), km / KM_PER_NM * rates.sea_circuity, nm)
-            reefer = reefer_hub[u_hub][:, None]
-            main_cost = np.where(
-                reefer, np.tile(rates.reefer_per_kg + rates.reefer_per_kg_nm * nm, 2)[dest_pos],
-                np.tile(rates.dry_per_kg + rates.dry_per_kg_nm * nm, 2)[dest_pos])
+            main_cost = np.tile(np.concatenate([rates.dry_per_kg + rates.dry_per_kg_nm * nm,
+                                                rates.reefer_per_kg + rates.reefer_per_kg_nm * nm]),
+                                2)
             main_days = rates.port_days + nm / (rates.sea_knots * 24)
-        total_cost = leg_cost[hub_pos] + main_cost
-        total_days = np.where(np.isfinite(total_cost),
-                              leg_days[hub_pos] + np.tile(main_days, 2)[dest_pos], np.inf)
+            main_row = np.where(reefer_hub[u_hub], len(dests), 0) + dest_pos
+        total_cost = leg_cost[hub_pos]
+        total_cost += main_cost[main_row]
+        total_days = leg_days[hub_pos]
+        total_days += np.tile(main_days, 2)[dest_pos]
+        total_days[~np.isfinite(total_cost)] = np.inf
         within = total_days <= max_days[u_hub][:, None]
         best = np.where(within.any(axis=1),
                         np.argmin(np.where(within, total_cost, np.inf), axis=1),
