@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from ._consolidate import Lots
 from ._logistics import FreightRates, PortNetwork, cheapest_routes, hub_islands
+from ._pages import small_pages
 from ._taxonomy import Taxonomy
 from ._weights import FEATURES
 
@@ -320,9 +321,10 @@ def _new_found(lots: Lots, n_buyers: int, vocabulary: tuple[str, ...], room: int
     rejections.buyer_first[:] = len(lots)  # after every lot until a block finds one
     readiness = np.array([0.5 * bool(c & SAFETY_CERTS) + 0.5 * bool(c & MARKET_CERTS)
                           for c in lots.certifications])
-    return _Found(rejections, {name: np.empty(room, dtype=dtype)
-                               for name, dtype in _PAIR_FIELDS.items()},
-                  np.empty((room, len(FEATURES))), readiness)
+    with small_pages():  # written once: huge pages would cost more than they save
+        return _Found(rejections, {name: np.empty(room, dtype=dtype)
+                                   for name, dtype in _PAIR_FIELDS.items()},
+                      np.empty((room, len(FEATURES))), readiness)
 
 
 _GRADE, _CERTIFICATION, _TRANSIT, _PRICE = (REJECTIONS.index(r) for r in
