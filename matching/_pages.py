@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Callable, Iterator
 from typing import cast
 
@@ -14,7 +15,7 @@ def _setter() -> Callable[[bool], bool] | None:
     asks for them on every array of 4 MiB or more on Linux), or None when it has none."""
     for name in ("numpy._core.multiarray", "numpy.core.multiarray"):
         with contextlib.suppress(ImportError):
-            module = __import__(name, fromlist=["_set_madvise_hugepage"])
+            module = importlib.import_module(name)
             setter = getattr(module, "_set_madvise_hugepage", None)
             if setter is not None:
                 return cast(Callable[[bool], bool], setter)
