@@ -25,8 +25,8 @@ from ._product_match import ProductMatch
 from ._taxonomy import Taxonomy
 from ._weights import FEATURES
 
-__all__ = ["PlanBasis", "allocated_per_row", "allocations", "by_product", "by_province",
-           "plan_basis"]
+__all__ = ["PlanBasis", "allocated_pairs", "allocated_per_row", "allocations", "by_product",
+           "by_province", "plan_basis"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -139,15 +139,19 @@ def _member_tuples(ptr: IntArray, supplier: Sequence[str], lots: IntArray,
     return [tuple(itertools.islice(made, n)) for n in counts.tolist()]
 
 
-def allocations(basis: PlanBasis, *, lots: Lots, candidates: Candidates, flow: FloatArray,
-                scores: FloatArray, taxonomy: Taxonomy, network: PortNetwork
-                ) -> list[Allocation]:
-    """One record per pair with flow, sorted by buyer id then lot id; members share the
-    kg in proportion to their offers."""
-    c = candidates
+def allocated_pairs(candidates: Candidates, flow: FloatArray) -> IntArray:
+    """The pairs with flow in the order of the plan's allocations: by buyer id, then lot id
+    (ids are unique and sort like their indexes)."""
     used = np.flatnonzero(flow > 0)
-    # Buyer and lot ids are unique and sorted like their indexes: order by index.
-    used = used[np.lexsort((c.lot[used], c.buyer[used]))]
+    return used[np.lexsort((candidates.lot[used], candidates.buyer[used]))]
+
+
+def allocations(basis: PlanBasis, used: IntArray, *, lots: Lots, candidates: Candidates,
+                flow: FloatArray, scores: FloatArray, taxonomy: Taxonomy,
+                network: PortNetwork) -> list[Allocation]:
+    """One record per pair of ``used`` (:func:`allocated_pairs`); members share the kg in
+    proportion to their offers."""
+    c = candidates
     lot = c.lot[used]
     kg = flow[used]
     members = _member_tuples(lots.member_ptr, basis.member_supplier, lot, kg,
@@ -192,12 +196,14 @@ def by_province(basis: PlanBasis, allocated: FloatArray) -> tuple[dict[str, Any]
                      basis.province_supply_kg, kg, strict=True))
 
 
-def by_product(basis: PlanBasis, allocations: Sequence[Allocation],
+def by_product(basis: PlanBasis, *, product: IntArray, kg: FloatArray,
                taxonomy: Taxonomy) -> tuple[dict[str, Any], ...]:
-    """kg offered, asked and allocated per product."""
-    allocated: dict[str, float] = {}
-    for a in allocations:
-        allocated[a.product_id] = allocated.get(a.product_id, 0.0) + a.quantity_kg
+    """kg offered, asked and allocated per product; ``product`` and ``kg``: the taxonomy
+    position and kg of each allocation, in order (each product's kg summed in that order)."""
+    present = np.unique(product)
+    total = np.bincount(product, weights=kg, minlength=len(taxonomy.products))
+    allocated = {taxonomy.products[p].product_id: q for p, q in zip(
+        present.tolist(), total[present].tolist(), strict=True)}
     names = {*basis.product_supply_kg, *basis.product_demand_kg, *allocated}
     return tuple({"product_id": name, "hs_code": taxonomy[name].hs_code,
                   "supply_kg": basis.product_supply_kg.get(name, 0.0),

@@ -406,7 +406,8 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
     buyer_ids = list(basis.buyer_ids)
     outcome = Outcome.build(c, flow, scores, n_lots=len(lots), n_buyers=len(buyer_ids),
                             min_shipment=cfg.min_shipment_kg, index=basis.pairs)
-    allocations = _assemble.allocations(basis, lots=lots, candidates=c, flow=flow,
+    used = _assemble.allocated_pairs(c, flow)
+    allocations = _assemble.allocations(basis, used, lots=lots, candidates=c, flow=flow,
                                         scores=scores, taxonomy=tax, network=p.network)
     candidate_records = CandidateTable(lots.lot_id, buyer_ids, c.lot, c.buyer, scores)
     allocated = _assemble.allocated_per_row(basis, lots=lots, lot_used=outcome.lot_used,
@@ -425,19 +426,19 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
         gap=solution.gap, seconds=p.seconds + time.perf_counter() - start,
         supply_kg=basis.supply_kg, demand_kg=basis.demand_kg, allocated_kg=float(flow.sum()),
         by_province=_assemble.by_province(basis, allocated),
-        by_product=_assemble.by_product(basis, allocations, tax),
+        by_product=_assemble.by_product(basis, product=lots.product[c.lot[used]],
+                                        kg=flow[used], taxonomy=tax),
         weights=weights.to_dict(),
         uncovered_provinces=uncovered)
-    plan_lots = {a.lot_id for a in allocations}
-    by_buyer: dict[str, list[Allocation]] = {}
-    for a in allocations:
-        by_buyer.setdefault(a.buyer_id, []).append(a)
+    plan_lots = set(map(lots.lot_id.__getitem__, np.unique(c.lot[used]).tolist()))
+    # Allocations run by buyer: each buyer's are a slice.
+    of_buyer = np.searchsorted(c.buyer[used], np.arange(len(buyer_ids) + 1)).tolist()
     unmatched_of: dict[str, list[UnmatchedDemand]] = {}
     for u in unmatched_demand:
         unmatched_of.setdefault(u.buyer_id, []).append(u)
     stories = Stories(buyer_ids, lambda b: _story(
-        p, b, buyer_ids, by_buyer.get(buyer_ids[b], []), unmatched_of.get(buyer_ids[b], []),
-        scores, plan_lots, outcome))
+        p, b, buyer_ids, allocations[of_buyer[b]:of_buyer[b + 1]],
+        unmatched_of.get(buyer_ids[b], []), scores, plan_lots, outcome))
     return Plan(tuple(allocations), basis.lot_records, candidate_records, tuple(unmatched_supply),
                 tuple(unmatched_demand), summary, stories)
 
