@@ -80,6 +80,26 @@ def test_allocated_per_row_and_by_province(solved):
         plan.summary.allocated_kg)
 
 
+def test_by_product_sums_the_allocations_in_their_order(solved):
+    plan = solved[1]
+    allocated = {}
+    for a in plan.allocations:  # the loop the per-product totals replaced
+        allocated[a.product_id] = allocated.get(a.product_id, 0.0) + a.quantity_kg
+    table = {r["product_id"]: r["allocated_kg"] for r in plan.summary.by_product}
+    assert len(allocated) > 1 and allocated.items() <= table.items()
+    assert all(kg == 0.0 for name, kg in table.items() if name not in allocated)
+
+
+def test_each_story_tells_the_buyers_own_allocations(solved):
+    prepared, plan = solved
+    for buyer_id in prepared.basis.buyer_ids:
+        mine = [a for a in plan.allocations if a.buyer_id == buyer_id]
+        story = plan.explain(buyer_id)
+        assert (f"It gets {sum(a.quantity_kg for a in mine):,.0f} kg from {len(mine)} lot(s):"
+                in story) == bool(mine)
+        assert all(f"kg from {a.lot_id} (" in story for a in mine)
+
+
 def test_unmatched_supply_is_by_supplier_id_and_every_kg_is_accounted(solved):
     prepared, plan = solved
     ids = [u.supplier_id for u in plan.unmatched_supply]
