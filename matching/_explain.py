@@ -173,13 +173,17 @@ def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: C
     minimum = outcome.min_shipment
     quantity, used = lots.quantity_kg[sel], outcome.lot_used[sel]
     rest = quantity - used
-    asked, served = buyers.quantity_kg[buyer], outcome.served[buyer]
-    room = asked - served
-    usable = np.minimum(quantity[seg], asked) >= minimum - 1e-6
-    full = usable & (room < ROUNDING_KG)
-    unserved = usable & ~full & (served <= 1e-6) & (buyers.moq_kg[buyer] > 0)
-    no_room = usable & ~full & ~unserved & (minimum > 0) & (
-        np.minimum(rest[seg], room) < minimum - 1e-6)
+    # What a buyer is (full, unserved with an MOQ, or with room) is per buyer, not per pair.
+    room = buyers.quantity_kg - outcome.served
+    is_full = room < ROUNDING_KG
+    is_unserved = ~is_full & (outcome.served <= 1e-6) & (buyers.moq_kg > 0)
+    usable = np.minimum(quantity[seg], buyers.quantity_kg[buyer]) >= minimum - 1e-6
+    full = usable & is_full[buyer]
+    unserved = usable & is_unserved[buyer]
+    no_room = np.zeros(len(pair), dtype=bool)
+    if minimum > 0:
+        no_room = usable & ~(is_full | is_unserved)[buyer] & (
+            np.minimum(rest[seg], room[buyer]) < minimum - 1e-6)
     n_usable, n_full, n_unserved, n_no_room = (
         np.bincount(seg[m], minlength=n) for m in (usable, full, unserved, no_room))
     minimum_kg = _kg(minimum)
@@ -218,7 +222,7 @@ def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: C
                   for r in rest[below].tolist()]
     no_room_lots = rest_lots & (n_no_room > 0) & ~below
     largest = np.full(n, -np.inf)
-    np.maximum.at(largest, seg[no_room], room[no_room])
+    np.maximum.at(largest, seg[no_room], room[buyer[no_room]])
     out[no_room_lots] = [f"no buyer in reach has room for the minimum shipment of "
                          f"{minimum_kg} (largest room {_kg(r)})"
                          for r in largest[no_room_lots].tolist()]
@@ -395,14 +399,15 @@ def _closest_winner(seg: IntArray, lot: IntArray, pair: IntArray,
     """Per buyer, of its pairs whose lot went all to other buyers (``gone``): how much
     more per kg the lot scores with its weakest winner, the smallest such margin (the
     first winner by id on a tie) when worth naming, as a text to append; else ``""``."""
-    margin = outcome.lot_weakest[lot] - outcome.scores[pair]
-    gone = gone & np.isfinite(margin)
+    at = np.flatnonzero(gone)
+    margin = outcome.lot_weakest[lot[at]] - outcome.scores[pair[at]]
+    finite = np.isfinite(margin)
+    at, margin = at[finite], margin[finite]
     smallest = np.full(n, np.inf)
-    np.minimum.at(smallest, seg[gone], margin[gone])
-    at_smallest = gone & (margin == smallest[seg])
+    np.minimum.at(smallest, seg[at], margin)
+    at = at[margin == smallest[seg[at]]]
     winner = np.full(n, len(buyer_ids), dtype=np.int64)
-    np.minimum.at(winner, seg[at_smallest],
-                  candidates.buyer[outcome.lot_weakest_pair[lot[at_smallest]]])
+    np.minimum.at(winner, seg[at], candidates.buyer[outcome.lot_weakest_pair[lot[at]]])
     out = np.full(n, "", dtype=object)
     named = smallest >= MARGIN_SHOWN  # inf: no such pair
     named &= np.isfinite(smallest)
