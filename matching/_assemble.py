@@ -154,8 +154,13 @@ def allocations(basis: PlanBasis, used: IntArray, *, lots: Lots, candidates: Can
     c = candidates
     lot = c.lot[used]
     kg = flow[used]
-    members = _member_tuples(lots.member_ptr, basis.member_supplier, lot, kg,
-                             basis.member_share)
+    # A lot shipped whole to one buyer has the members of its lot record (same kg).
+    whole = kg == lots.quantity_kg[lot]
+    part = iter(_member_tuples(lots.member_ptr, basis.member_supplier, lot[~whole], kg[~whole],
+                               basis.member_share))
+    records = basis.lot_records
+    members = [records[i].members if w else next(part)
+               for i, w in zip(lot.tolist(), whole.tolist(), strict=True)]
     product = lots.product[lot].tolist()
     product_ids = [p.product_id for p in taxonomy.products]
     hs_codes = [p.hs_code for p in taxonomy.products]
