@@ -99,8 +99,7 @@ def prepared_instance(n_suppliers: int, n_buyers: int, *, seed: int) -> matching
 def solver_input(prepared: matching.Prepared) -> dict[str, Any]:
     """The arrays ``Prepared.solve`` hands to the solver with the default weights."""
     c = prepared.candidates
-    w = np.array(matching.Weights().as_array())
-    return {"score": c.features @ w / w.sum(), "lot": c.lot, "buyer": c.buyer,
+    return {"score": matching.Weights().score(c.features), "lot": c.lot, "buyer": c.buyer,
             "capacity": prepared.lots.quantity_kg, "demand": prepared.buyers.quantity_kg,
             "moq": prepared.buyers.moq_kg}
 

@@ -382,9 +382,8 @@ def _solve(p: Prepared, weights: Weights, *, executor: Executor | None,
            stages: Stages) -> Plan:
     start = time.perf_counter()
     stages.next("solve")
-    w = np.array(weights.as_array())
     c, lots, buyers = p.candidates, p.lots, p.buyers
-    scores = c.features @ w / w.sum() if len(c) else np.zeros(0)
+    scores = weights.score(c.features)
     cfg = p.config
     solution = solve_assignment(
         scores, c.lot, c.buyer, capacity=lots.quantity_kg, demand=buyers.quantity_kg,

@@ -253,7 +253,7 @@ def solve_assignment(
             results = [r for k, r in enumerate(results) if k not in set(joint)] + [res]
             uncovered = at_risk[~res.covered]
             infeasible = res.status == "infeasible"
-    objective = float(score @ flow)
+    objective = _value(score, flow)
     bound = max(sum(r.bound for r in results), objective)
     worst: Status = max((r.status for r in results), key=_RANK.__getitem__)
     gap = 0.0 if bound <= 0 else (bound - objective) / bound
@@ -523,7 +523,7 @@ def _repair(part: _Part, minimum: float, time_limit: float | None,
         timed_out = time_limit is not None and time.perf_counter() - start > time_limit
         if res.status in ("failed", "time_limit") and rounds > 0:
             # A repair LP gave up: keep the best feasible plan seen.
-            return _Result(fallback, float(part.score @ fallback), first.bound,
+            return _Result(fallback, _value(part.score, fallback), first.bound,
                            "time_limit" if timed_out or res.status == "time_limit"
                            else "failed", _covered(part, fallback))
         if res.status == "failed":
@@ -537,11 +537,12 @@ def _repair(part: _Part, minimum: float, time_limit: float | None,
             return _Result(res.x, res.objective, max(first.bound, res.objective), status,
                            res.covered)
         truncated = _truncate(part, np.where(small, 0.0, res.x))
-        if _feasible(part, truncated) and part.score @ truncated > part.score @ fallback:
+        if _feasible(part, truncated) and \
+                _value(part.score, truncated) > _value(part.score, fallback):
             fallback = truncated
         if timed_out or rounds >= MAX_REPAIR_ROUNDS:
-            return _Result(fallback, float(part.score @ fallback),
-                           max(first.bound, float(part.score @ fallback)),
+            return _Result(fallback, _value(part.score, fallback),
+                           max(first.bound, _value(part.score, fallback)),
                            "time_limit" if timed_out else status, _covered(part, fallback))
         rounds += 1
         shrink = small & ~np.isin(part.lot, part.cover_lot[keep])
@@ -615,7 +616,7 @@ def _solve_fixed(part: _Part, upper: FloatArray, lower: FloatArray, served: Bool
                   options={} if time_limit is None else {"time_limit": time_limit})
     if res.status == 0:
         flow = _clean(res.x[:n], upper)
-        value = float(part.score @ flow)
+        value = _value(part.score, flow)
         return _Result(flow, value, value, "optimal", _covered(part, flow))
     codes: dict[int, Status] = {1: "time_limit", 2: "infeasible"}
     return _Result(np.zeros(n), 0.0, 0.0, codes.get(res.status, "failed"),
@@ -725,7 +726,7 @@ def _repair_moq(part: _Part, upper: FloatArray, time_limit: float | None,
         x[pairs] = res.x
     if status == "optimal" and x is not first.x:
         status = "feasible"
-    value = float(part.score @ x)
+    value = _value(part.score, x)
     return _Result(x, value, max(first.objective, value), status,
                    np.zeros(part.n_groups, bool), relaxed=first.x, slack=first.slack)
 
@@ -808,12 +809,12 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
         got = np.bincount(part.buyer, weights=x, minlength=n_b)
         short = (state == 0) & (part.moq > 0) & (got > 0) & (got < part.moq - 1e-6)
         plan = np.where(short[part.buyer], 0.0, x)
-        value = float(part.score @ plan)
+        value = _value(part.score, plan)
         if value > best_value:
             best_x, best_value = plan, value
         if short.any():
             ratio = np.where(short, got / np.where(part.moq > 0, part.moq, 1.0), -1.0)
-            heapq.heappush(heap, (-(float(part.score @ x) + slack), nodes, state, short,
+            heapq.heappush(heap, (-(_value(part.score, x) + slack), nodes, state, short,
                                   ratio))
         return True
 
@@ -880,14 +881,14 @@ def _solve_lp(part: _Part, upper: FloatArray, time_limit: float | None,
     none = np.zeros(0, bool)
     if len(part.demand) == 1:
         x = _fill_one_buyer(part, upper)
-        value = float(part.score @ x)
+        value = _value(part.score, x)
         return _Result(x, value, value, "optimal", none)
     if lp_method == "ortools":
         flow = transport_flow(part.score, part.lot, part.buyer, capacity=part.capacity,
                               demand=part.demand, upper=upper)
         if flow.status == "optimal":
             x = _clean(flow.flow, upper)
-            value = float(part.score @ x)
+            value = _value(part.score, x)
             return _Result(x, value, value, "optimal", none, slack=flow.slack)
     a_lot, a_buyer = _incidence(part)
     res = linprog(-part.score, A_ub=sparse.vstack([a_lot, a_buyer]).tocsr(),
@@ -896,9 +897,9 @@ def _solve_lp(part: _Part, upper: FloatArray, time_limit: float | None,
                   options={} if time_limit is None else {"time_limit": time_limit})
     if res.status == 0:
         x = _clean(res.x, upper)
-        value = float(part.score @ x)
+        value = _value(part.score, x)
         return _Result(x, value, value, "optimal", none)
-    return _Result(np.zeros(n), 0.0, float(part.score @ upper),
+    return _Result(np.zeros(n), 0.0, _value(part.score, upper),
                    "time_limit" if res.status == 1 else "failed", none)
 
 
@@ -940,7 +941,7 @@ def _solve_milp(part: _Part, upper: FloatArray, minimum: float, required: IntArr
                           max_coverage=max_coverage)
         x = _clean(res.x * scale, upper)
         bound = res.bound * scale if not max_coverage else 0.0
-        return _Result(x, float(part.score @ x), max(bound, float(part.score @ x))
+        return _Result(x, _value(part.score, x), max(bound, _value(part.score, x))
                        if not max_coverage else 0.0, res.status, res.covered)
     n, n_b = len(part.score), len(part.demand)
     a_lot, a_buyer = _incidence(part)
@@ -1025,16 +1026,23 @@ def _solve_milp(part: _Part, upper: FloatArray, minimum: float, required: IntArr
     if res.x is None:
         if status == "time_limit":
             # No plan found in time: nothing is allocated (feasible unless coverage).
-            return _Result(np.zeros(n), 0.0, float(part.score @ upper), status,
+            return _Result(np.zeros(n), 0.0, _value(part.score, upper), status,
                            np.zeros(part.n_groups, bool))
         return _Result(np.zeros(n), 0.0, 0.0, status, np.zeros(part.n_groups, bool))
     x = _clean(res.x[:n], upper)
     if max_coverage:
         covered = res.x[n + m + q:] > 0.5
-        return _Result(x, float(part.score @ x), 0.0, status, covered)
-    value = float(part.score @ x)
+        return _Result(x, _value(part.score, x), 0.0, status, covered)
+    value = _value(part.score, x)
     bound = -float(res.mip_dual_bound) if res.mip_dual_bound is not None else value
     return _Result(x, value, max(bound, value), status, _covered(part, x))
+
+
+def _value(score: FloatArray, x: FloatArray) -> float:
+    """``score @ x`` summed the same way on every machine: a BLAS dot product splits
+    long vectors over its threads, so its last digits depend on how many there are
+    (and it leaves a thread spinning into the next stage)."""
+    return float(np.sum(score * x))
 
 
 def _clean(x: FloatArray, upper: FloatArray) -> FloatArray:

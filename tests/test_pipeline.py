@@ -225,8 +225,7 @@ def test_candidates_are_records_made_on_demand(demo, plan):
 
     c = demo.candidates
     buyer_ids = [demo.demand.buyer_id[i] for i in demo.buyer_rows.tolist()]
-    w = np.array(matching.Weights().as_array())
-    scores = c.features @ w / w.sum()
+    scores = matching.Weights().score(c.features)
     reference_records = tuple(matching.Candidate(demo.lots.lot_id[int(lot)], buyer_ids[int(b)],
                                                  float(s))
                               for lot, b, s in zip(c.lot, c.buyer, scores, strict=True))

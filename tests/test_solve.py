@@ -1,5 +1,7 @@
 """The assignment solver against a direct full-model ``scipy.optimize.milp`` solve."""
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -449,3 +451,22 @@ def test_a_layout_made_once_serves_every_score():
         assert (fresh.status, fresh.bound) == (again.status, again.bound)
     with pytest.raises(ValueError, match="The layout is of"):
         solve_assignment(score[:-1], lot[:-1], buyer[:-1], layout=layout, **args)
+
+
+
+def test_objective_is_the_same_with_any_number_of_blas_threads():
+    # A BLAS dot product splits a long vector over its threads, so its last digits
+    # depend on how many there are; the solver's sums do not.
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from matching._solve import solve_assignment; "
+            "rng = np.random.default_rng(5); n = 1_000_000; "
+            "sol = solve_assignment(rng.random(n), np.arange(n), np.zeros(n, int), "
+            "capacity=rng.random(n) * 1000, demand=np.array([1e12]), moq=np.zeros(1)); "
+            "print(sol.objective.hex())")
+    found = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env={**os.environ, "OPENBLAS_NUM_THREADS": threads,
+                                             "OMP_NUM_THREADS": threads}).stdout
+             for threads in ("1", "2")}
+    assert len(found) == 1
