@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import threading
 from collections.abc import Callable, Iterator
 from typing import cast
 
 __all__ = ["small_pages"]
+
+_lock = threading.Lock()
+_inside = 0  # blocks open in any thread
+_before = True  # numpy's setting before the first of them
 
 
 def _setter() -> Callable[[bool], bool] | None:
@@ -32,8 +37,9 @@ def small_pages() -> Iterator[None]:
     0.1 s with 4 KiB pages (and 0.04 s when huge pages were at hand): for the hundreds of
     MiB of candidate pairs that are written once, ordinary pages cost little more at best
     and far less at worst. Arrays allocated inside keep their pages afterwards; the
-    setting is numpy's and process-wide, restored on leaving (an array another thread
-    allocates meanwhile gets ordinary pages too, which changes no result).
+    setting is numpy's and process-wide, restored when the last block open in any thread
+    is left (an array another thread allocates meanwhile gets ordinary pages too, which
+    changes no result).
 
     Examples
     --------
@@ -44,9 +50,18 @@ def small_pages() -> Iterator[None]:
     0.0
     """
     setter = _setter()
-    before = setter(False) if setter is not None else None
+    if setter is None:
+        yield
+        return
+    global _inside, _before
+    with _lock:  # threads in overlapping blocks: the first in saves, the last out restores
+        if _inside == 0:
+            _before = setter(False)
+        _inside += 1
     try:
         yield
     finally:
-        if setter is not None and before is not None:
-            setter(before)
+        with _lock:
+            _inside -= 1
+            if _inside == 0:
+                setter(_before)
