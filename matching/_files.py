@@ -8,16 +8,23 @@ import contextlib
 import csv
 import io
 import os
+import queue
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 __all__ = ["csv_cell", "csv_field", "csv_text", "write_atomic", "write_many_atomic"]
 
 #: First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
 #: (or that they strip before doing so: tab, carriage return, line feed).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+#: Pieces of a file made ahead of the one being written (see ``_write_pieces``).
+WRITE_AHEAD = 2
+#: Bytes written between two requests that the disk take them (``os.fdatasync``).
+FLUSH_BYTES = 64 << 20
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
@@ -64,8 +71,10 @@ def write_many_atomic(
                 raise OSError(exc.errno, exc.strerror, str(target)) from None
             pending.append((tmp, target))
             with os.fdopen(fd, "wb") as handle:
-                for piece in [text] if isinstance(text, str) else text:
-                    handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
+                if isinstance(text, str):
+                    handle.write(text.encode("utf-8"))
+                else:
+                    _write_pieces(handle, text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, _mode(target))
@@ -77,6 +86,44 @@ def write_many_atomic(
         for tmp, _ in pending:
             Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_pieces(handle: BinaryIO, pieces: Iterable[str | bytes]) -> None:
+    """Write ``pieces`` (text as UTF-8) to ``handle`` in order, from a second thread: the
+    next piece is made while the last one is written (a write lets other threads run), and
+    after every :data:`FLUSH_BYTES` the writer has the disk take what it has, so the final
+    ``fsync`` finds little left. The first error of the writer is raised here."""
+    ready: queue.Queue[bytes | None] = queue.Queue(maxsize=WRITE_AHEAD)
+    failed: list[BaseException] = []
+    sync = getattr(os, "fdatasync", None)  # not on macOS: the final fsync does it all
+
+    def write() -> None:
+        unflushed = 0
+        while (piece := ready.get()) is not None:
+            if failed:
+                continue  # keep taking pieces until told to stop
+            try:
+                handle.write(piece)
+                unflushed += len(piece)
+                if unflushed >= FLUSH_BYTES and sync is not None:
+                    handle.flush()
+                    sync(handle.fileno())
+                    unflushed = 0
+            except BaseException as exc:  # raised by the thread that makes the pieces
+                failed.append(exc)
+
+    writer = threading.Thread(target=write, name="matching-writer", daemon=True)
+    writer.start()
+    try:
+        for piece in pieces:
+            if failed:
+                break
+            ready.put(piece.encode("utf-8") if isinstance(piece, str) else piece)
+    finally:
+        ready.put(None)
+        writer.join()
+    if failed:
+        raise failed[0]
 
 
 def _mode(target: Path) -> int:

@@ -13,6 +13,7 @@ import textwrap
 import pytest
 
 import matching
+import matching._files as files_module
 from matching._cli import main
 from matching._files import csv_cell, csv_text, write_atomic, write_many_atomic
 
@@ -57,6 +58,45 @@ def test_a_failure_while_writing_keeps_the_old_file(tmp_path, monkeypatch, failu
     monkeypatch.setattr(os, "fsync", fail)
     with pytest.raises(type(failure)):
         write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert leftovers(tmp_path) == []
+
+
+def test_pieces_are_written_in_order_with_flushes_on_the_way(tmp_path, monkeypatch):
+    """Pieces (text and bytes) written by the writer thread come out in order; the disk is
+    asked to take them every FLUSH_BYTES."""
+    monkeypatch.setattr(files_module, "FLUSH_BYTES", 10)
+    synced = []
+    real = os.fdatasync
+    monkeypatch.setattr(os, "fdatasync", lambda fd: synced.append(real(fd)))
+    pieces = [f"{i:04d}," if i % 2 else f"{i:04d},".encode() for i in range(500)]
+    write_many_atomic([(tmp_path / "a.txt", iter(pieces))])
+    want = "".join(p if isinstance(p, str) else p.decode() for p in pieces)
+    assert (tmp_path / "a.txt").read_text() == want
+    assert len(synced) == 500 * 5 // 10
+
+
+@pytest.mark.parametrize("where", ["writer", "maker"])
+def test_a_failure_while_writing_pieces_keeps_the_old_file(tmp_path, monkeypatch, where):
+    """An error of the writer thread (here the disk) or of what makes the pieces is
+    raised, the old file kept and no temporary file left."""
+    target = tmp_path / "plan.json"
+    target.write_text("old")
+    monkeypatch.setattr(files_module, "FLUSH_BYTES", 1)
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    def pieces():
+        for i in range(1000):
+            if where == "maker" and i == 500:
+                raise ValueError("no more")
+            yield b"x" * 10
+
+    if where == "writer":
+        monkeypatch.setattr(os, "fdatasync", disk_full)
+    with pytest.raises(OSError if where == "writer" else ValueError):
+        write_many_atomic([(target, pieces())])
     assert target.read_text() == "old"
     assert leftovers(tmp_path) == []
 
