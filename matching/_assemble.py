@@ -84,7 +84,7 @@ def plan_basis(*, lots: Lots, candidates: Candidates, buyer_ids: Sequence[str],
     total = lots.quantity_kg[member_lot]
     with np.errstate(divide="ignore", invalid="ignore"):
         member_share = np.where(total > 0, lots.member_kg / total, 0.0)
-    member_supplier = tuple(supplier_ids[r] for r in lots.member_row.tolist())
+    member_supplier = tuple(map(supplier_ids.__getitem__, lots.member_row.tolist()))
     product_ids = [p.product_id for p in taxonomy.products]
     lot_records = tuple(map(
         LotRecord, lots.lot_id, [product_ids[p] for p in lots.product.tolist()], lot_hub,

@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from ._candidates import REJECTIONS, Buyers, Candidates
 from ._consolidate import Lots
+from ._pages import small_pages
 from ._quality import GRADE_NAMES
 from ._taxonomy import Taxonomy
 
@@ -96,7 +97,8 @@ class PairIndex:
 
     @classmethod
     def build(cls, candidates: Candidates, *, n_lots: int, n_buyers: int) -> PairIndex:
-        return cls(*_csr(candidates.lot, n_lots), *_csr(candidates.buyer, n_buyers))
+        with small_pages():  # written once, like the pairs
+            return cls(*_csr(candidates.lot, n_lots), *_csr(candidates.buyer, n_buyers))
 
 
 @dataclass(frozen=True, slots=True)
