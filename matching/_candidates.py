@@ -210,11 +210,14 @@ def _cert_masks(have: Sequence[frozenset[str]], need: Sequence[frozenset[str]]
     words = max(1, -(-len(vocabulary) // 64))
 
     def masks(sets: Sequence[frozenset[str]]) -> npt.NDArray[np.uint64]:
-        out = np.zeros((len(sets), words), dtype=np.uint64)
-        for i, s in enumerate(sets):
+        # Few distinct sets: each is made once, then gathered.
+        distinct: dict[frozenset[str], int] = {}
+        which = np.array([distinct.setdefault(s, len(distinct)) for s in sets], dtype=np.int64)
+        table = np.zeros((len(distinct), words), dtype=np.uint64)
+        for i, s in enumerate(distinct):
             for c in s:
-                out[i, bit[c] // 64] |= np.uint64(1) << np.uint64(bit[c] % 64)
-        return out
+                table[i, bit[c] // 64] |= np.uint64(1) << np.uint64(bit[c] % 64)
+        return table[which]
 
     return masks(have), masks(need), tuple(vocabulary)
 
@@ -319,8 +322,9 @@ class _Found:
 def _new_found(lots: Lots, n_buyers: int, vocabulary: tuple[str, ...], room: int) -> _Found:
     rejections = Rejections.empty(len(lots), n_buyers, vocabulary)
     rejections.buyer_first[:] = len(lots)  # after every lot until a block finds one
-    readiness = np.array([0.5 * bool(c & SAFETY_CERTS) + 0.5 * bool(c & MARKET_CERTS)
-                          for c in lots.certifications])
+    ready = {c: 0.5 * bool(c & SAFETY_CERTS) + 0.5 * bool(c & MARKET_CERTS)
+             for c in set(lots.certifications)}
+    readiness = np.array([ready[c] for c in lots.certifications], dtype=float)
     with small_pages():  # written once: huge pages would cost more than they save
         return _Found(rejections, {name: np.empty(room, dtype=dtype)
                                    for name, dtype in _PAIR_FIELDS.items()},
