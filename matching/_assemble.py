@@ -121,11 +121,13 @@ def plan_basis(*, lots: Lots, candidates: Candidates, buyer_ids: Sequence[str],
 
 
 def _kg_by_product(products: Sequence[ProductMatch], kg: FloatArray) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for m, q in zip(products, kg.tolist(), strict=True):
-        if m.product_id:
-            out[m.product_id] = out.get(m.product_id, 0.0) + q
-    return out
+    # bincount adds each bin's weights in row order, as a running sum per product would.
+    index: dict[str, int] = {}
+    code = np.array([index.setdefault(m.product_id, len(index)) if m.product_id else -1
+                     for m in products], dtype=np.int64)
+    known = code >= 0
+    return dict(zip(index, np.bincount(code[known], weights=kg[known],
+                                       minlength=len(index)).tolist(), strict=True))
 
 
 def _member_tuples(ptr: IntArray, supplier: Sequence[str], lots: IntArray,
