@@ -23,8 +23,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 #: Pieces of a file made ahead of the one being written (see ``_write_pieces``).
 WRITE_AHEAD = 2
-#: Bytes written between two requests that the disk take them (``os.fdatasync``).
-FLUSH_BYTES = 64 << 20
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
@@ -90,25 +88,19 @@ def write_many_atomic(
 
 def _write_pieces(handle: BinaryIO, pieces: Iterable[str | bytes]) -> None:
     """Write ``pieces`` (text as UTF-8) to ``handle`` in order, from a second thread: the
-    next piece is made while the last one is written (a write lets other threads run), and
-    after every :data:`FLUSH_BYTES` the writer has the disk take what it has, so the final
-    ``fsync`` finds little left. The first error of the writer is raised here."""
+    next piece is made while the last one is written (a write lets other threads run).
+    The first error of the writer is raised here. (Asking the disk to take every 64 MiB
+    on the way, ``os.fdatasync``, made the national plan.json slower: 1.9-2.1 s against
+    1.5-1.7 s.)"""
     ready: queue.Queue[bytes | None] = queue.Queue(maxsize=WRITE_AHEAD)
     failed: list[BaseException] = []
-    sync = getattr(os, "fdatasync", None)  # not on macOS: the final fsync does it all
 
     def write() -> None:
-        unflushed = 0
         while (piece := ready.get()) is not None:
             if failed:
                 continue  # keep taking pieces until told to stop
             try:
                 handle.write(piece)
-                unflushed += len(piece)
-                if unflushed >= FLUSH_BYTES and sync is not None:
-                    handle.flush()
-                    sync(handle.fileno())
-                    unflushed = 0
             except BaseException as exc:  # raised by the thread that makes the pieces
                 failed.append(exc)
 
