@@ -288,8 +288,7 @@ _PAIR_FIELDS: dict[str, type] = {
 #: Most pairs the feasible pairs' arrays make room for at first (address space, 112 bytes a
 #: pair: 3.5 GiB at most); they grow if more pairs are feasible.
 ROOM_PAIRS = 1 << 25
-#: Pairs past those found whose pages a background thread maps (29 MiB), once this many
-#: pairs are found.
+#: Pairs past those found whose pages a background thread maps (29 MiB).
 AHEAD_PAIRS = 1 << 18
 
 
@@ -308,11 +307,8 @@ class _Found:
     ahead: PagesAhead | None = None
 
     def advance(self) -> None:
-        """Map pages further ahead of the pairs found, once there are many (a thread
-        mapping pages would cost small instances more than it saves)."""
+        """Map pages further ahead of the pairs found (the first time: start doing so)."""
         if self.ahead is None:
-            if self.n < AHEAD_PAIRS:
-                return
             self.ahead = PagesAhead([*self.pairs.values(), self.features], ahead=AHEAD_PAIRS)
         self.ahead.advance(self.n)
 

@@ -194,16 +194,3 @@ def test_lots_of_a_product_need_not_be_consecutive(generated):
     counts = np.zeros((len(lots), len(REJECTIONS)), dtype=np.int64)
     np.add.at(counts, (ref["rejected_lot"], ref["rejected_reason"]), 1)
     assert np.array_equal(c.rejections.lot_count, counts)
-
-
-@pytest.mark.parametrize("room", [ROOM_PAIRS, 1000])
-def test_pages_mapped_ahead_change_no_pair(generated, room, monkeypatch):
-    """With the background thread mapping pages from the first pairs on (and stopped when
-    the arrays grow), the pairs are those of the reference."""
-    monkeypatch.setattr(candidates_module, "AHEAD_PAIRS", 64)
-    monkeypatch.setattr(candidates_module, "ROOM_PAIRS", room)
-    p, ref = generated
-    c = build_candidates(p.lots, p.buyers, taxonomy=p.taxonomy, network=p.network,
-                         rates=p.config.freight, block_pairs=500)
-    for name in FIELDS:
-        assert getattr(c, name).tobytes() == ref[name].tobytes(), name
