@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from ._consolidate import Lots
 from ._logistics import FreightRates, PortNetwork, cheapest_routes, hub_islands
-from ._pages import PagesAhead, small_pages
+from ._pages import small_pages
 from ._taxonomy import Taxonomy
 from ._weights import FEATURES
 
@@ -288,8 +288,6 @@ _PAIR_FIELDS: dict[str, type] = {
 #: Most pairs the feasible pairs' arrays make room for at first (address space, 112 bytes a
 #: pair: 3.5 GiB at most); they grow if more pairs are feasible.
 ROOM_PAIRS = 1 << 25
-#: Pairs past those found whose pages a background thread maps (29 MiB).
-AHEAD_PAIRS = 1 << 18
 
 
 @dataclass(slots=True)
@@ -304,17 +302,8 @@ class _Found:
     features: FloatArray
     readiness: FloatArray
     n: int = 0
-    ahead: PagesAhead | None = None
-
-    def advance(self) -> None:
-        """Map pages further ahead of the pairs found (the first time: start doing so)."""
-        if self.ahead is None:
-            self.ahead = PagesAhead([*self.pairs.values(), self.features], ahead=AHEAD_PAIRS)
-        self.ahead.advance(self.n)
 
     def _resize(self, size: int) -> None:
-        if self.ahead is not None:  # the arrays move
-            self.ahead.close()
         # ``realloc``: large arrays move their pages, they are not copied.
         for values in (*self.pairs.values(), self.features):
             values.resize((size, *values.shape[1:]), refcheck=False)
@@ -476,16 +465,11 @@ def build_candidates(lots: Lots, buyers: Buyers, *, taxonomy: Taxonomy, network:
     have, need, vocabulary = _cert_masks(lots.certifications, buyers.certifications_required)
     room = min(sum(len(p.lots) * len(p.buyers) for p in products), ROOM_PAIRS)
     found = _new_found(lots, n_buyers, vocabulary, room)
-    try:
-        for product in products:
-            step = max(1, block_pairs // len(product.buyers))
-            for start in range(0, len(product.lots), step):
-                found.advance()
-                _check_block(product.lots[start:start + step], product, lots=lots,
-                             buyers=buyers, table=table, have=have, need=need, found=found)
-    finally:
-        if found.ahead is not None:
-            found.ahead.close()
+    for product in products:
+        step = max(1, block_pairs // len(product.buyers))
+        for start in range(0, len(product.lots), step):
+            _check_block(product.lots[start:start + step], product, lots=lots, buyers=buyers,
+                         table=table, have=have, need=need, found=found)
     r = found.rejections
     r.buyer_first[r.buyer_count == 0] = -1
     found.shrink()

@@ -1,25 +1,14 @@
-"""Large result arrays on ordinary memory pages, not transparent huge pages, and their
-pages made ready ahead of the code that writes them."""
+"""Large result arrays on ordinary memory pages, not transparent huge pages."""
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import importlib
-import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from functools import cache
-from typing import Any, cast
+from collections.abc import Callable, Iterator
+from typing import cast
 
-import numpy.typing as npt
-
-__all__ = ["PagesAhead", "small_pages"]
-
-#: ``madvise`` advice that maps pages writable without changing what they hold (Linux 5.14).
-MADV_POPULATE_WRITE = 23
-PAGE = 4096
+__all__ = ["small_pages"]
 
 _lock = threading.Lock()
 _inside = 0  # blocks open in any thread
@@ -76,88 +65,3 @@ def small_pages() -> Iterator[None]:
             _inside -= 1
             if _inside == 0:
                 setter(_before)
-
-
-@cache
-def _madvise() -> Callable[[int, int, int], int] | None:
-    """libc's ``madvise`` on Linux, or None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        madvise = libc.madvise
-    except (OSError, AttributeError):
-        return None
-    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    madvise.restype = ctypes.c_int
-    return cast(Callable[[int, int, int], int], madvise)
-
-
-class PagesAhead:
-    """Map the pages of arrays that are written row by row, front to back, ahead of the
-    writer, from a background thread.
-
-    A first write to fresh memory costs a page fault per 4 KiB (0.4 ms per MiB here): for
-    the 522 MiB of candidate pairs at national scale, 0.2 s of the candidates stage.
-    Asking the kernel to map the pages (``MADV_POPULATE_WRITE``, which never changes what
-    they hold, so it cannot race with the writer) from another thread moves that cost off
-    the writer when a second core is free. ``advance(n)`` says the writer has reached row
-    ``n``; pages are mapped up to ``ahead`` rows further. Does nothing where the advice is
-    unknown (not Linux, or a kernel before 5.14). ``close`` before the arrays move.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rows = np.empty((1 << 16, 6))
-    >>> ahead = PagesAhead([rows], ahead=1 << 12)
-    >>> for start in range(0, len(rows), 1 << 10):
-    ...     ahead.advance(start)
-    ...     rows[start:start + (1 << 10)] = 1.0
-    >>> ahead.close()
-    >>> float(rows.sum()) == rows.size
-    True
-    """
-
-    def __init__(self, arrays: Sequence[npt.NDArray[Any]], *, ahead: int) -> None:
-        self._spans = [(int(a.ctypes.data), int(a.strides[0]) if a.ndim else 0, len(a))
-                       for a in arrays if a.ndim and a.flags.c_contiguous]
-        self._ahead, self._at, self._stop = ahead, 0, False
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        if _madvise() is not None and self._spans:
-            self._thread = threading.Thread(target=self._run, name="matching-pages",
-                                            daemon=True)
-            self._thread.start()
-            self._wake.set()
-
-    def advance(self, row: int) -> None:
-        """The writer is at ``row``."""
-        self._at = row
-        self._wake.set()
-
-    def close(self) -> None:
-        """Stop mapping pages (wait for the thread)."""
-        if self._thread is not None:
-            self._stop = True
-            self._wake.set()
-            self._thread.join()
-            self._thread = None
-
-    def _run(self) -> None:
-        madvise = _madvise()
-        assert madvise is not None
-        done = 0
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            if self._stop:
-                return
-            target = self._at + self._ahead
-            if target <= done:
-                continue
-            for address, row_bytes, rows in self._spans:
-                start = (address + done * row_bytes) // PAGE * PAGE
-                stop = (address + min(target, rows) * row_bytes) // PAGE * PAGE
-                if stop > start and madvise(start, stop - start, MADV_POPULATE_WRITE) != 0:
-                    return  # advice unknown to this kernel: the writer faults them itself
-            done = target
