@@ -227,11 +227,10 @@ def section_warm(n_suppliers: int = 10_000, n_buyers: int = 2_000) -> str:
             f"| HiGHS, warm from the first optimal basis | - | {warm_second:.3f} s "
             f"({warm.getInfo().simplex_iteration_count:,} iterations) |"]
     if flow_available():
-        from matching._flow import solve_transport_flow
+        from matching._flow import transport_flow
 
-        flow = timed(lambda: solve_transport_flow(changed, lot_row, buyer_row,
-                                                  capacity=capacity, demand=demand,
-                                                  upper=upper))
+        flow = timed(lambda: transport_flow(changed, lot_row, buyer_row, capacity=capacity,
+                                            demand=demand, upper=upper))
         rows.append(f"| OR-Tools min-cost flow, cold | - | {flow:.3f} s |")
     return "\n".join([f"Largest part of {n_suppliers:,} x {n_buyers:,} (seed 7): {n:,} pairs, "
                       f"{len(lots):,} lots, {len(buyers):,} buyers; scores changed by up to "

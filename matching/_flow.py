@@ -6,7 +6,8 @@ lot (capacity) -> buyer (pair bound, cost ``-score``) -> sink (quantity), plus a
 arc from source to sink so that supply and demand may stay unused. OR-Tools'
 ``SimpleMinCostFlow`` needs integers: flows are counted in kg when every bound is a whole
 number of kg, otherwise in grams (bounds rounded down, so every bound holds), and scores
-in steps of 1e-6.
+in steps of 1e-6. A buyer may also have a floor (its MOQ, when the solver's branch and
+bound holds it to it).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FlowResult", "flow_available", "solve_transport_flow", "transport_flow"]
+__all__ = ["FlowResult", "flow_available", "transport_flow"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -33,32 +34,6 @@ _MAX_COST = 4e18
 def flow_available() -> bool:
     """Whether OR-Tools is installed (``pip install 'bumdes-match[ortools]'``)."""
     return importlib.util.find_spec("ortools") is not None
-
-
-def solve_transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
-                         capacity: FloatArray, demand: FloatArray,
-                         upper: FloatArray) -> FloatArray | None:
-    """Optimal kg per pair of a transportation LP, or None when OR-Tools cannot solve it.
-
-    Parameters
-    ----------
-    score, lot, buyer : arrays of the pairs
-        Score per kg; lot and buyer indices counted from 0 within this part.
-    capacity, demand : arrays
-        Kilograms per lot and per buyer.
-    upper : array
-        Largest kg per pair.
-
-    Examples
-    --------
-    >>> x = solve_transport_flow(np.array([0.9, 0.5]), np.array([0, 0]), np.array([0, 1]),
-    ...                          capacity=np.array([10.0]), demand=np.array([6.0, 8.0]),
-    ...                          upper=np.array([6.0, 8.0]))
-    >>> x.tolist()
-    [6.0, 4.0]
-    """
-    res = transport_flow(score, lot, buyer, capacity=capacity, demand=demand, upper=upper)
-    return res.flow if res.status == "optimal" else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +50,29 @@ class FlowResult:
 def transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
                    capacity: FloatArray, demand: FloatArray, upper: FloatArray,
                    floor: FloatArray | None = None) -> FlowResult:
-    """The transportation LP of :func:`solve_transport_flow`, where each buyer may also
-    have to get at least ``floor`` kg (status ``infeasible`` when that cannot be).
+    """Optimal kg per pair of a transportation LP, where each buyer may also have to get
+    at least ``floor`` kg: status ``optimal``, ``infeasible`` when the floors cannot be
+    met, or ``failed`` when OR-Tools cannot solve it.
 
-    A floor is a lower bound on the buyer's arc to the sink: the buyer node asks for
-    ``floor`` units itself and the sink for that much less.
+    Parameters
+    ----------
+    score, lot, buyer : arrays of the pairs
+        Score per kg; lot and buyer indices counted from 0 within this part.
+    capacity, demand : arrays
+        Kilograms per lot and per buyer.
+    upper : array
+        Largest kg per pair.
+    floor : array, optional
+        Smallest kg per buyer (none when not given). A floor is a lower bound on the
+        buyer's arc to the sink: the buyer node asks for ``floor`` units itself and the
+        sink for that much less.
 
     Examples
     --------
+    >>> transport_flow(np.array([0.9, 0.5]), np.array([0, 0]), np.array([0, 1]),
+    ...                capacity=np.array([10.0]), demand=np.array([6.0, 8.0]),
+    ...                upper=np.array([6.0, 8.0])).flow.tolist()
+    [6.0, 4.0]
     >>> res = transport_flow(np.array([0.9, 0.5]), np.array([0, 0]), np.array([0, 1]),
     ...                      capacity=np.array([10.0]), demand=np.array([6.0, 8.0]),
     ...                      upper=np.array([6.0, 8.0]), floor=np.array([0.0, 7.0]))

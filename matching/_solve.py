@@ -346,7 +346,7 @@ def _solve_parts(parts: list[_Part], options: _Options, deadline: float | None,
                    if _needs_milp(part, results[k], options.mip_gap, total)),
                   key=lambda k: len(parts[k].score))
     exact = _in_batches([replace(parts[k], start=results[k]) for k in todo],
-                        functools.partial(_milp_batch, options=options), deadline, executor)
+                        functools.partial(_exact_batch, options=options), deadline, executor)
     for k, res in zip(todo, exact, strict=True):
         results[k] = res
     return results
@@ -384,7 +384,7 @@ def _solve_batch(parts: list[_Part], deadline: float | None, *,
     return _in_turn(parts, deadline, lambda part, seconds: _solve_part(part, options, seconds))
 
 
-def _milp_batch(parts: list[_Part], deadline: float | None, *,
+def _exact_batch(parts: list[_Part], deadline: float | None, *,
                 options: _Options) -> list[_Result]:
     # The exact MOQ solves of repaired parts (the caller sorts them smallest first).
     def solve(part: _Part, seconds: float | None) -> _Result:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import linprog
 
-from matching._flow import flow_available, solve_transport_flow, transport_flow
+from matching._flow import flow_available, transport_flow
 
 pytest.importorskip("ortools")
 
@@ -38,8 +38,9 @@ def instance(seed, n_lots, n_buyers, density, whole_kg):
 
 
 def check(score, lot, buyer, capacity, demand, upper):
-    x = solve_transport_flow(score, lot, buyer, capacity=capacity, demand=demand, upper=upper)
-    assert x is not None
+    res = transport_flow(score, lot, buyer, capacity=capacity, demand=demand, upper=upper)
+    assert res.status == "optimal"
+    x = res.flow
     assert np.all(x >= 0) and np.all(x <= upper + 1e-9)
     assert np.all(np.bincount(lot, x, len(capacity)) <= capacity + 1e-9)
     assert np.all(np.bincount(buyer, x, len(demand)) <= demand + 1e-9)
@@ -119,10 +120,10 @@ def test_floors_like_highs(seed, n_lots, n_buyers, density, whole_kg, closed):
 
 
 def test_nothing_to_move():
-    x = solve_transport_flow(np.array([0.5]), np.array([0]), np.array([0]),
-                             capacity=np.array([0.0]), demand=np.array([10.0]),
-                             upper=np.array([0.0]))
-    assert x.tolist() == [0.0]
+    res = transport_flow(np.array([0.5]), np.array([0]), np.array([0]),
+                         capacity=np.array([0.0]), demand=np.array([10.0]),
+                         upper=np.array([0.0]))
+    assert res.status == "optimal" and res.flow.tolist() == [0.0]
 
 
 def test_solve_assignment_same_plan_with_either_backend_and_executor():
