@@ -7,7 +7,7 @@ import io
 import itertools
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import IO, Any, Literal, get_args, overload
 
@@ -17,7 +17,7 @@ import numpy.typing as npt
 from ._files import csv_field, csv_text, write_many_atomic
 from ._gc import gc_paused
 from ._optional import require
-from ._plan_json import candidates_csv, plan_json_bytes, plan_json_chunks
+from ._plan_json import candidates_csv, field_names, plan_json_bytes, plan_json_chunks
 from ._weights import FEATURES
 
 __all__ = ["Allocation", "Candidate", "CandidateTable", "LotRecord", "Member", "Plan", "Summary",
@@ -223,14 +223,12 @@ def _plain(value: Any) -> Any:
     """``_round(dataclasses.asdict(value))`` for the plan's records, without the deep
     copies: records become dicts (fields in order), tuples lists, floats rounded to 6
     decimals; text, numbers and None stay as they are."""
-    kind = type(value)
+    kind: type = type(value)
     if kind is float:
         return round(value, 6)
     if kind is str or value is None or kind is int or kind is bool:
         return value
-    names = _FIELDS.get(kind)
-    if names is None and is_dataclass(value) and not isinstance(value, type):
-        names = _FIELDS[kind] = tuple(f.name for f in fields(value))
+    names = field_names(kind)
     if names is not None:
         return {name: _leaf(getattr(value, name)) for name in names}
     if kind is list or kind is tuple:
@@ -245,9 +243,6 @@ def _leaf(value: Any) -> Any:
     kind = type(value)
     return value if kind is str else round(value, 6) if kind is float else _plain(value)
 
-
-#: Field names per record type, for :func:`_plain`.
-_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 _SUMMARY_COLUMNS = {

@@ -161,7 +161,11 @@ class _Layout:
 
 
 @cache
-def _field_names(kind: type) -> tuple[str, ...]:
+def field_names(kind: type) -> tuple[str, ...] | None:
+    """The field names of the dataclass ``kind``, in order; None for any other type (a
+    class itself, too: its type is ``type``)."""
+    if not dataclasses.is_dataclass(kind):
+        return None
     return tuple(f.name for f in dataclasses.fields(kind))
 
 
@@ -179,13 +183,15 @@ class _Encoder:
 
     def value(self, value: Any, level: int) -> str:
         """The JSON text of one value whose brackets open at nesting ``level``."""
-        encode = self._by_type.get(type(value))
+        kind: type = type(value)
+        encode = self._by_type.get(kind)
         if encode is not None:
             return encode(value, level)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = field_names(kind)
+        if names is not None:
             return self.layout.join(
                 [f"{encode_basestring(k)}: {self.value(getattr(value, k), level + 1)}"
-                 for k in _field_names(type(value))], level, "{}")
+                 for k in names], level, "{}")
         for kind in (bool, str, int, float, dict, list, tuple):  # subclasses, as json does
             if isinstance(value, kind):
                 return self._by_type[kind](value, level)
@@ -209,8 +215,8 @@ class _Encoder:
                 out.append("[" + inner + sep.join(items[at:at + n]) + close if n else "[]")
                 at += n
             return out
-        if kind is not None and dataclasses.is_dataclass(kind):
-            names = _field_names(kind)
+        names = None if kind is None else field_names(kind)
+        if names is not None:
             return self._objects(names, [self.column(list(map(attrgetter(n), values)),
                                                      level + 1) for n in names], level, len(values))
         if kind is dict:
