@@ -106,24 +106,13 @@ class Rejections:
         one that rejected the earliest pair), or -1 when none was rejected."""
         return _commonest(self.lot_count[lots], self.lot_first[lots])
 
-    def commonest_of_lot(self, lot: int) -> int:
-        """:meth:`commonest_of_lots` of one lot."""
-        return int(self.commonest_of_lots(np.array([lot]))[0])
-
     def commonest_of_buyers(self, buyers: IntArray) -> IntArray:
         """Per buyer of ``buyers``, the reason that rejected most of its pairs, as for lots."""
         return _commonest(self.buyer_count[buyers], self.buyer_first[buyers])
 
-    def commonest_of_buyer(self, buyer: int) -> int:
-        """:meth:`commonest_of_buyers` of one buyer."""
-        return int(self.commonest_of_buyers(np.array([buyer]))[0])
-
-    def required_of_lot(self, lot: int) -> frozenset[str]:
-        """Certifications required by the buyers that reject ``lot`` on certification."""
-        return self.required_of_lots(np.array([lot]))[0]
-
     def required_of_lots(self, lots: IntArray) -> list[frozenset[str]]:
-        """:meth:`required_of_lot` of each lot of ``lots`` (each distinct set read once)."""
+        """Per lot of ``lots``, the certifications required by the buyers that reject it on
+        certification (each distinct set read once)."""
         masks, inverse = np.unique(self.lot_certifications[lots], axis=0, return_inverse=True)
         sets = [frozenset(c for i, c in enumerate(self.certifications)
                           if int(words[i // 64]) >> (i % 64) & 1) for words in masks.tolist()]

@@ -194,7 +194,7 @@ def lot_reason_reference(lot, *, lots, buyers, candidates, outcome, buyer_ids, t
                  "price": float(r.lot_lowest_landed_usd[lot])}.get(REJECTIONS[code], 0.0)
         return "no buyer accepts this lot: " + _rejection(
             code, value, ceiling=float(r.lot_highest_ceiling_usd[lot]),
-            grade_min=int(r.lot_grade_min[lot]), required=r.required_of_lot(lot),
+            grade_min=int(r.lot_grade_min[lot]), required=r.required_of_lots(np.array([lot]))[0],
             limit=product.max_transit_days or np.inf)
     minimum = outcome.min_shipment
     usable = mine[np.minimum(lots.quantity_kg[lot], buyers.quantity_kg[candidates.buyer[mine]])
@@ -395,4 +395,4 @@ def test_commonest_reason_of_many_lots_is_that_of_each(rows):
     r = replace(Rejections.empty(n, 1), lot_count=count, lot_first=first)
     want = [_commonest_reference(count[i], first[i]) for i in range(n)]
     assert r.commonest_of_lots(np.arange(n)).tolist() == want
-    assert [r.commonest_of_lot(i) for i in range(n)] == want
+    assert [r.commonest_of_lots(np.array([i]))[0] for i in range(n)] == want
