@@ -399,11 +399,14 @@ def test_parts_on_an_executor_give_the_serial_plan(pieces, milp_max_pairs):
     assert serial.bound >= serial.objective - 1e-9
 
 
+@pytest.mark.parametrize("dive", [0, _solve.DIVE_NODES])
 @pytest.mark.parametrize("seed", range(40))
-def test_branch_and_bound_against_the_full_model(seed):
+def test_branch_and_bound_against_the_full_model(seed, dive, monkeypatch):
     # Scarce supply and MOQs on most buyers, so the repair leaves gaps and the branch
-    # and bound has to hold buyers to their MOQ as well as close them.
+    # and bound has to hold buyers to their MOQ as well as close them; with and
+    # without its first dive.
     pytest.importorskip("ortools")
+    monkeypatch.setattr(_solve, "DIVE_NODES", dive)
     rng = np.random.default_rng(seed)
     n_l, n_b = int(rng.integers(3, 10)), int(rng.integers(2, 7))
     lot, buyer = np.nonzero(rng.random((n_l, n_b)) < 0.6)
@@ -426,6 +429,45 @@ def test_branch_and_bound_against_the_full_model(seed):
     assert res.bound >= expected - 1e-6 * max(1.0, expected)
     if res.status == "optimal":
         assert res.objective >= expected * (1 - 1e-6) - 1e-6
+
+
+def _held_or_closed():
+    # Lot 0 (1,000 kg) goes to buyer 1 at 0.6, lot 1 (500 kg) to buyer 0 at 0.5 in the
+    # LP, which leaves buyer 0 at 500 of its 800 kg MOQ (bound 850). Closing buyer 0
+    # leaves 600; holding it to its MOQ takes 300 kg of lot 0 from buyer 1: 820.
+    score, lot, buyer = np.array([0.5, 0.6, 0.5]), np.array([0, 0, 1]), np.array([0, 1, 0])
+    part = _solve._make_part(score, lot, buyer, np.array([1000.0, 500.0]),
+                             np.array([800.0, 1000.0]), np.array([800.0, 0.0]),
+                             np.arange(3), group=np.full(2, -1), coverage_kg=0.0,
+                             cover_groups=np.zeros(0, np.int64))
+    return part, _solve._repair_moq(part, part.upper, None, "ortools")
+
+
+@pytest.mark.parametrize(("dive", "objective"), [(0, 600.0), (_solve.DIVE_NODES, 820.0)])
+def test_the_dive_holds_a_buyer_the_repair_closed(dive, objective, monkeypatch):
+    # No node left for branching: what the branch and bound returns is the dive's plan,
+    # which holds buyer 0 (500 kg is over DIVE_HOLD of its MOQ), or the repaired plan.
+    pytest.importorskip("ortools")
+    monkeypatch.setattr(_solve, "DIVE_NODES", dive)
+    monkeypatch.setattr(_solve, "BRANCH_NODES", 1)
+    part, start = _held_or_closed()
+    assert (start.objective, start.bound) == pytest.approx((600.0, 850.0))
+    res = _solve._branch_moq(part, part.upper, start, None, 1e-4)
+    assert (res.objective, res.bound, res.status) == (pytest.approx(objective),
+                                                      pytest.approx(850.0), "feasible")
+
+
+def test_a_buyer_whose_moq_is_out_of_reach_is_closed_before_the_lp():
+    # Buyer 0 can reach 1,000 kg of its 1,500 kg MOQ: its pairs carry nothing, so the
+    # LP bound is already the optimum and no search is needed.
+    part = _solve._make_part(np.array([0.9, 0.2]), np.array([0, 0]), np.array([0, 1]),
+                             np.array([1000.0]), np.array([2000.0, 500.0]),
+                             np.array([1500.0, 0.0]), np.arange(2), group=np.full(1, -1),
+                             coverage_kg=0.0, cover_groups=np.zeros(0, np.int64))
+    assert part.upper.tolist() == [0.0, 500.0]
+    res = _solve._repair_moq(part, part.upper, None, "highs-ds")
+    assert (res.objective, res.bound, res.status) == (pytest.approx(100.0),
+                                                      pytest.approx(100.0), "optimal")
 
 
 def test_a_layout_made_once_serves_every_score():
