@@ -20,6 +20,11 @@ Sections, each a Markdown table:
     alone, on generated pipeline instances (seed 1) and on ``benchmarks/solve.py``
     instances with scarce supply (2,000 x 1,000 at 2%, seeds 1-3), where many buyers
     with MOQs compete and the branch and bound hands over.
+``dive``
+    The exact step's flows and seconds on generated instances (seed 7, the weights of
+    ``benchmarks/resolve.py``'s first setting, ``price`` 2): with the branch and
+    bound's first dive (the default) and without it (``DIVE_NODES`` = 0), and how many
+    buyers are closed before the LP because their MOQ is out of reach.
 ``warm``
     The largest part of a generated 10,000 x 2,000 instance (seed 7) as a continuous
     LP: a cold HiGHS dual simplex, the same warm-started from the optimal basis after a
@@ -33,6 +38,7 @@ Usage::
     nice python benchmarks/moq.py repair
     nice python benchmarks/moq.py prune [--size 66000x20000]
     nice python benchmarks/moq.py branch [--sizes 20000x300,10000x2000,66000x20000]
+    nice python benchmarks/moq.py dive [--sizes 2000x300,10000x2000]
     nice python benchmarks/moq.py warm
 """
 
@@ -264,13 +270,62 @@ def section_branch(sizes: list[tuple[int, int]], *, time_limit: float,
                       "|---|---|---|---|---|", *rows])
 
 
+def section_dive(sizes: list[tuple[int, int]], *, repeat: int = 3) -> str:
+    rows = []
+    for n_s, n_b in sizes:
+        instance = _load("generate").generate(n_s, n_b, seed=7)
+        prepared = matching.prepare(instance.supply, instance.demand)
+        data = solver_input(prepared) | {
+            "score": matching.Weights(price=2.0).score(prepared.candidates.features)}
+        parts = prepared.layout().parts
+        out_of_reach = sum(int(np.count_nonzero(
+            (np.bincount(p.buyer, weights=p.upper, minlength=len(p.demand)) == 0)
+            & (p.moq > 0))) for p in parts)
+        cells = []
+        for dive in (0, _solve.DIVE_NODES):
+            with _counted_flows() as flows, _dive(dive):
+                runs = [_solve_input(data) for _ in range(repeat)]
+            sol, seconds = runs[0][0], float(np.median([t for _, t in runs]))
+            cells.append(f"{flows[0] // repeat} flows, {seconds:.3f} s, {sol.status}, "
+                         f"gap {sol.gap:.4%}")
+        rows.append(f"| {n_s:,} x {n_b:,} | {len(data['lot']):,} | {out_of_reach} | "
+                    f"{cells[0]} | {cells[1]} |")
+    return "\n".join(["| instance | pairs | buyers closed as out of reach | no dive | "
+                      "dive (default) |", "|---|---|---|---|---|", *rows])
+
+
+@contextlib.contextmanager
+def _counted_flows() -> Iterator[list[int]]:
+    """Count the min-cost flows the solver runs (one-element list)."""
+    count, solve = [0], _solve.transport_flow
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        count[0] += 1
+        return solve(*args, **kwargs)
+
+    _solve.transport_flow = counted
+    try:
+        yield count
+    finally:
+        _solve.transport_flow = solve
+
+
+@contextlib.contextmanager
+def _dive(nodes: int) -> Iterator[None]:
+    saved, _solve.DIVE_NODES = _solve.DIVE_NODES, nodes
+    try:
+        yield
+    finally:
+        _solve.DIVE_NODES = saved
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sections", nargs="+",
-                        choices=("national", "repair", "prune", "branch", "warm"))
+                        choices=("national", "repair", "prune", "branch", "dive", "warm"))
     parser.add_argument("--size", default="66000x20000", help="national, prune: SUPPLIERSxBUYERS")
     parser.add_argument("--sizes", default="20000x300,10000x2000,66000x20000",
-                        help="branch: SUPPLIERSxBUYERS,...")
+                        help="branch, dive: SUPPLIERSxBUYERS,...")
     parser.add_argument("--time-limit", type=float, default=60.0)
     args = parser.parse_args(argv)
     for name in args.sections:
@@ -287,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
             sizes = [tuple(int(x) for x in size.lower().split("x"))
                      for size in args.sizes.split(",")]
             print(section_branch(sizes, time_limit=args.time_limit))  # type: ignore[arg-type]
+        elif name == "dive":
+            sizes = [tuple(int(x) for x in size.lower().split("x"))
+                     for size in args.sizes.split(",")]
+            print(section_dive(sizes))  # type: ignore[arg-type]
         else:
             print(section_warm())
         sys.stdout.flush()
