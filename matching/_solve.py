@@ -807,7 +807,7 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
     tolerance = max(mip_gap, _EXACT_GAP)
     best_x, best_value = start.x, start.objective
     heap: list[tuple[float, int, npt.NDArray[np.int8], FloatArray]] = []
-    solved: dict[bytes, tuple[FloatArray, float]] = {}  # the flow of each node state
+    dived: dict[bytes, tuple[FloatArray, float]] = {}  # the dive's flows, by node state
     pushed = itertools.count()  # ties on the heap go to the node pushed first
     nodes = 0  # flows solved
 
@@ -818,8 +818,7 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
         # Returns how close each short buyer is to its MOQ (-1 for the others), empty
         # when the node is infeasible, None when a flow failed.
         nonlocal best_x, best_value, nodes
-        key = state.tobytes()
-        known = solved.get(key, known)
+        known = dived.get(state.tobytes(), known)
         if known is None:
             nodes += 1
             bound = np.where(state[part.buyer] < 0, 0.0, upper)
@@ -829,7 +828,8 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
             if res.status != "optimal":
                 return None if res.status == "failed" else np.zeros(0)
             known = _clean(res.flow, bound), res.slack
-        solved[key] = known
+            if not branch:
+                dived[state.tobytes()] = known
         x, slack = known
         got = np.bincount(part.buyer, weights=x, minlength=n_b)
         short = (state == 0) & (part.moq > 0) & (got > 0) & (got < part.moq - 1e-6)
@@ -857,7 +857,8 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
         status = "optimal"
         dive = root
         for _ in range(DIVE_NODES):
-            if closed() or not (ratio >= 0).any():
+            if closed() or not (ratio >= 0).any() or (
+                    time_limit is not None and time.perf_counter() - begin > time_limit):
                 break
             dive = dive.copy()
             dive[ratio >= DIVE_HOLD] = 1
