@@ -85,10 +85,10 @@ BRANCH_NODES = 32
 #: (parts of generated instances have at most 6 and close; the dense synthetic parts
 #: where 24 nodes closed nothing have 8-106).
 BRANCH_MAX_SHORT = 6
-#: Flows of the branch and bound's first dive for a better plan, and the share of its
+#: Steps of the branch and bound's first dive for a better plan, and the share of its
 #: MOQ a short buyer needs to be held to it there rather than closed (at 10,000 x 2,000
-#: the dive ends the search on the 67,287-pair part in 2 flows instead of 6;
-#: ``docs/benchmarks.md``).
+#: the dive ends the search on the 67,287-pair part in 2 steps, each a flow over a
+#: few lots, where branching took 6 flows over the whole part; ``docs/benchmarks.md``).
 DIVE_NODES = 3
 DIVE_HOLD = 0.5
 #: Gap below which a plan is optimal whatever ``mip_gap`` says (rounding of the objective).
@@ -790,12 +790,12 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
     limit (``time_limit``); not at all (``feasible``) when the root flow leaves more
     than ``BRANCH_MAX_SHORT`` buyers short. None when a flow cannot be solved.
 
-    Before branching, a dive of at most ``DIVE_NODES`` flows looks for a better plan
-    than ``start``: it holds every short buyer that has at least ``DIVE_HOLD`` of its
-    MOQ and closes the others, then does the same with the buyers that leaves short.
-    Its flows bound nothing (a dive node fixes several buyers at once); its plans are
-    feasible, and when one is within ``mip_gap`` of the root bound no branching is
-    needed.
+    Before branching, a dive of at most ``DIVE_NODES`` steps looks for a better plan
+    than ``start``: it holds every short buyer of the root flow that has at least
+    ``DIVE_HOLD`` of its MOQ and closes the others, re-solving only the lots of those
+    buyers with every other flow fixed (:func:`_dive_step`), then does the same with
+    the buyers that leaves short. Its plans are feasible but bound nothing; when one is
+    within ``mip_gap`` of the root bound no branching is needed.
 
     On the parts of generated instances this proves in 1-9 nodes what the MILP proves
     several times slower; on dense synthetic parts where many buyers with MOQs compete
@@ -807,7 +807,6 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
     tolerance = max(mip_gap, _EXACT_GAP)
     best_x, best_value = start.x, start.objective
     heap: list[tuple[float, int, npt.NDArray[np.int8], FloatArray]] = []
-    dived: dict[bytes, tuple[FloatArray, float]] = {}  # the dive's flows, by node state
     pushed = itertools.count()  # ties on the heap go to the node pushed first
     nodes = 0  # flows solved
 
@@ -818,7 +817,6 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
         # Returns how close each short buyer is to its MOQ (-1 for the others), empty
         # when the node is infeasible, None when a flow failed.
         nonlocal best_x, best_value, nodes
-        known = dived.get(state.tobytes(), known)
         if known is None:
             nodes += 1
             bound = np.where(state[part.buyer] < 0, 0.0, upper)
@@ -828,8 +826,6 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
             if res.status != "optimal":
                 return None if res.status == "failed" else np.zeros(0)
             known = _clean(res.flow, bound), res.slack
-            if not branch:
-                dived[state.tobytes()] = known
         x, slack = known
         got = np.bincount(part.buyer, weights=x, minlength=n_b)
         short = (state == 0) & (part.moq > 0) & (got > 0) & (got < part.moq - 1e-6)
@@ -855,17 +851,18 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
         status: Status = "feasible"  # too many buyers to branch on: the MILP decides
     else:
         status = "optimal"
-        dive = root
+        dive, x_dive = root, start.relaxed
         for _ in range(DIVE_NODES):
-            if closed() or not (ratio >= 0).any() or (
+            if x_dive is None or closed() or not (ratio >= 0).any() or (
                     time_limit is not None and time.perf_counter() - begin > time_limit):
                 break
             dive = dive.copy()
             dive[ratio >= DIVE_HOLD] = 1
             dive[(ratio >= 0) & (ratio < DIVE_HOLD)] = -1
-            ratio = visit(dive, branch=False)
-            if ratio is None:
-                return None
+            x_dive = _dive_step(part, upper, dive, x_dive, ratio >= 0)
+            if x_dive is None:
+                break
+            ratio = visit(dive, (x_dive, 0.0), branch=False)
     while status == "optimal" and not closed():
         if nodes + 2 > BRANCH_NODES:
             status = "feasible"
@@ -883,6 +880,29 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
     open_bound = -heap[0][0] if heap else best_value
     bound = max(min(open_bound, start.bound), best_value)
     return _Result(best_x, best_value, bound, status, np.zeros(part.n_groups, bool))
+
+
+def _dive_step(part: _Part, upper: FloatArray, state: npt.NDArray[np.int8],
+               x: FloatArray, changed: BoolArray) -> FloatArray | None:
+    """The flows ``x`` with the lots of the ``changed`` buyers re-solved for ``state``
+    (held buyers get at least their MOQ, closed ones nothing), every other flow fixed;
+    None when that is infeasible or fails."""
+    bound = np.where(state[part.buyer] < 0, 0.0, upper)
+    lots = np.zeros(len(part.capacity), bool)
+    lots[part.lot[changed[part.buyer] & ((state[part.buyer] > 0) | (x > 0))]] = True
+    pairs = np.flatnonzero(lots[part.lot] & (bound > 0))
+    fixed = np.where(lots[part.lot] | (bound <= 0), 0.0, x)
+    sub = _residual_part(part, pairs, bound, fixed)
+    buyers = np.unique(part.buyer[pairs])
+    inflow = np.bincount(part.buyer, weights=fixed, minlength=len(part.demand))[buyers]
+    floor = np.where(state[buyers] > 0, np.maximum(part.moq[buyers] - inflow, 0.0), 0.0)
+    res = transport_flow(sub.score, sub.lot, sub.buyer, capacity=sub.capacity,
+                         demand=sub.demand, upper=sub.upper, floor=floor)
+    if res.status != "optimal":
+        return None
+    out = fixed.copy()
+    out[pairs] = _clean(res.flow, sub.upper)
+    return out
 
 
 def _needs_milp(part: _Part, repaired: _Result, mip_gap: float, total: float) -> bool:
