@@ -860,9 +860,10 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
             dive[ratio >= DIVE_HOLD] = 1
             dive[(ratio >= 0) & (ratio < DIVE_HOLD)] = -1
             x_dive = _dive_step(part, upper, dive, x_dive, ratio >= 0)
-            if x_dive is None:
+            step = None if x_dive is None else visit(dive, (x_dive, 0.0), branch=False)
+            if step is None:
                 break
-            ratio = visit(dive, (x_dive, 0.0), branch=False)
+            ratio = step
     while status == "optimal" and not closed():
         if nodes + 2 > BRANCH_NODES:
             status = "feasible"
