@@ -85,36 +85,46 @@ def transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
     """
     from ortools.graph.python import min_cost_flow
 
+    # Small parts are the common case (dozens of flows per solve, most of a few pairs):
+    # the arrays are filled in place, with methods rather than numpy's function wrappers.
     n_l, n_b, n = len(capacity), len(demand), len(score)
     floor = np.zeros(n_b) if floor is None else floor
     bounds = np.concatenate([capacity, upper, demand, floor])
-    per_kg = 1 if np.all(bounds == np.round(bounds)) else 1000
-    units = np.floor(bounds[:n_l + n + n_b] * per_kg + 1e-6)
-    cap_u, upper_u, demand_u = np.split(units.astype(np.int64), [n_l, n_l + n])
-    floor_u = np.ceil(floor * per_kg - 1e-6).astype(np.int64)
+    per_kg = 1 if (bounds == np.round(bounds)).all() else 1000
+    scaled = bounds if per_kg == 1 else bounds * per_kg
+    if per_kg == 1:  # whole kg: the bounds are their own units
+        units = bounds.astype(np.int64)
+    else:  # rounded down to grams, floors up
+        units = np.floor(scaled + 1e-6).astype(np.int64)
+        units[n_l + n + n_b:] = np.ceil(scaled[n_l + n + n_b:] - 1e-6)
+    cap_u, upper_u = units[:n_l], units[n_l:n_l + n]
+    demand_u, floor_u = units[n_l + n:n_l + n + n_b], units[n_l + n + n_b:]
     total = int(min(cap_u.sum(), demand_u.sum()))
     need = int(floor_u.sum())
-    if np.any(floor_u > demand_u) or need > total:
+    if need > total or (floor_u > demand_u).any():
         return FlowResult("infeasible", np.zeros(n), 0.0)
     if total == 0 or n == 0:
         return FlowResult("optimal", np.zeros(n), 0.0)
-    top = float(np.max(np.abs(score))) or 1.0
+    top = float(np.abs(score).max()) or 1.0
     scale = min(SCORE_STEPS, 10.0 ** math.floor(math.log10(_MAX_COST / (total * top))))
     if scale < 1e3:
         return FlowResult("failed", np.zeros(n), 0.0)
-    source, sink = n_l + n_b, n_l + n_b + 1
-    tails = np.concatenate([np.full(n_l, source), lot, n_l + np.arange(n_b), [source]])
-    heads = np.concatenate([np.arange(n_l), n_l + buyer, np.full(n_b, sink), [sink]])
-    caps = np.concatenate([cap_u, upper_u, demand_u - floor_u, [total]])
-    costs = np.concatenate([np.zeros(n_l), -np.round(score * scale), np.zeros(n_b), [0.0]])
+    # Arcs: source -> lot, lot -> buyer (the pairs), buyer -> sink, source -> sink.
+    source, sink, m = n_l + n_b, n_l + n_b + 1, n_l + n + n_b + 1
+    tails, heads = np.empty(m, np.int64), np.empty(m, np.int64)
+    tails[:n_l], tails[n_l:n_l + n], tails[n_l + n:] = source, lot, np.arange(n_l, source + 1)
+    heads[:n_l], heads[n_l + n:] = np.arange(n_l), sink
+    np.add(buyer, n_l, out=heads[n_l:n_l + n])
+    caps = np.empty(m, np.int64)
+    caps[:n_l + n], caps[n_l + n:-1], caps[-1] = units[:n_l + n], demand_u - floor_u, total
+    costs = np.zeros(m, np.int64)
+    costs[n_l:n_l + n] = -np.round(score * scale)
     mcf = min_cost_flow.SimpleMinCostFlow()
-    arcs = mcf.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int64),
-                                                    heads.astype(np.int64), caps,
-                                                    costs.astype(np.int64))
-    supplies = np.zeros(n_l + n_b + 2, dtype=np.int64)
+    arcs = mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    supplies = np.zeros(source + 2, dtype=np.int64)
     supplies[source], supplies[sink] = total, need - total
-    supplies[n_l:n_l + n_b] = -floor_u
-    mcf.set_nodes_supplies(np.arange(n_l + n_b + 2, dtype=np.int64), supplies)
+    supplies[n_l:source] = -floor_u
+    mcf.set_nodes_supplies(np.arange(source + 2, dtype=np.int64), supplies)
     status = mcf.solve()
     if status == mcf.INFEASIBLE:
         return FlowResult("infeasible", np.zeros(n), 0.0)
@@ -126,9 +136,11 @@ def transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
     # top score per unit (the dual of a lot, buyer or pair bound is at most that). A pair
     # bound counts only where it is tighter than its lot's and buyer's (min(capacity,
     # demand) is not). Floors are rounded up, a restriction of under a unit per buyer.
-    inexact = units != bounds[:n_l + n + n_b] * per_kg
-    tighter = upper_u < np.minimum(cap_u[lot], demand_u[buyer])
-    rounded = int(np.count_nonzero(inexact[:n_l]) + np.count_nonzero(inexact[n_l + n:]) +
-                  np.count_nonzero(inexact[n_l:n_l + n] & tighter))
+    # Whole kg are exact.
+    rounded = 0
+    if per_kg != 1:
+        inexact = units[:n_l + n + n_b] != scaled[:n_l + n + n_b]
+        inexact[n_l:n_l + n] &= upper_u < np.minimum(cap_u[lot], demand_u[buyer])
+        rounded = int(np.count_nonzero(inexact))
     slack = total / per_kg / scale + top * rounded / per_kg
     return FlowResult("optimal", flow, slack)
