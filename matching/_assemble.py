@@ -2,35 +2,43 @@
 
 What depends on neither the weights nor the flows (the lot records, each member's share of
 its lot, row and buyer orders, per-province and per-product supply, the pair indexes of
-the explanations) is a :class:`PlanBasis`, made once by ``prepare()``; a solve only does
-the flow-dependent part, with array operations and no loop over lots or supply rows.
+the explanations, the unmatched records of rows and buyers without candidate pairs) is a
+:class:`PlanBasis`, made once by ``prepare()``; a solve only does the flow-dependent
+part, with array operations and no loop over lots or supply rows.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ._candidates import Candidates
+from ._candidates import Buyers, Candidates
 from ._consolidate import Lots
-from ._explain import PairIndex, ranges
+from ._explain import (
+    ROUNDING_KG,
+    PairIndex,
+    pairless_demand_reasons,
+    pairless_lot_reasons,
+    ranges,
+)
 from ._logistics import FIRST_LEGS, PortNetwork
-from ._plan import Allocation, LotRecord, Member
+from ._plan import Allocation, LotRecord, Member, UnmatchedDemand, UnmatchedSupply
 from ._product_match import ProductMatch
 from ._taxonomy import Taxonomy
 from ._weights import FEATURES
 
 __all__ = ["PlanBasis", "allocated_pairs", "allocated_per_row", "allocations", "by_product",
-           "by_province", "plan_basis"]
+           "by_province", "plan_basis", "unmatched_demand", "unmatched_supply"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+ObjectArray = npt.NDArray[np.object_]
 
 #: The by-province name of supply whose province is unknown.
 UNKNOWN_PROVINCE = "(unknown)"
@@ -70,16 +78,27 @@ class PlanBasis:
     demand_kg: float
     #: Candidate and rejected pairs by lot and by buyer.
     pairs: PairIndex
+    #: Product id and HS code per taxonomy position.
+    product_ids: tuple[str, ...]
+    hs_codes: tuple[str, ...]
+    #: Per supply row, whether its unmatched record is the same in every plan (an input
+    #: issue and no lot, or a lot without candidate pairs), and that record (None where
+    #: it is not settled; used where the row has kg left or an issue).
+    row_settled: BoolArray
+    row_record: ObjectArray
+    #: Per buyer, the same for buyers without candidate pairs.
+    buyer_settled: BoolArray
+    buyer_record: ObjectArray
 
 
-def plan_basis(*, lots: Lots, candidates: Candidates, buyer_ids: Sequence[str],
+def plan_basis(*, lots: Lots, candidates: Candidates, buyers: Buyers, buyer_ids: Sequence[str],
                supplier_ids: Sequence[str], supply_kg: FloatArray, demand_kg: FloatArray,
                supply_issue: Sequence[str], buyer_issue: Sequence[str], supply_province: IntArray,
                supply_products: Sequence[ProductMatch], demand_products: Sequence[ProductMatch],
                province_names: Sequence[str], lot_hub: Sequence[str],
                taxonomy: Taxonomy) -> PlanBasis:
     """Everything of :class:`PlanBasis`, once per ``prepare()``."""
-    n_lots, n_rows = len(lots), len(supplier_ids)
+    n_lots, n_rows, n_buyers = len(lots), len(supplier_ids), len(buyer_ids)
     member_lot = np.repeat(np.arange(n_lots, dtype=np.int64), np.diff(lots.member_ptr))
     total = lots.quantity_kg[member_lot]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -103,21 +122,48 @@ def plan_basis(*, lots: Lots, candidates: Candidates, buyer_ids: Sequence[str],
     group_of_province = np.array([group_of_name.get(name, -1) for name in name_of],
                                  dtype=np.int64)
     province_of_row = group_of_province[supply_province]
+    pairs = PairIndex.build(candidates, n_lots=n_lots, n_buyers=n_buyers)
+    row_has_issue = np.array([bool(x) for x in supply_issue], dtype=bool)
+    buyer_has_issue = np.array([bool(x) for x in buyer_issue], dtype=bool)
+
+    # Rows and buyers without candidate pairs get no flow: their records (what is left,
+    # and why) are those of every plan, made here as a solve would make them.
+    row_settled = row_has_issue & (lot_of_row < 0)
+    row_settled[lots.member_row] = (np.diff(pairs.lot_ptr) == 0)[member_lot]
+    rows = np.flatnonzero(row_settled)
+    rest_of_row = supply_kg[rows] - 0.0  # as a solve subtracts its 0 kg allocated
+    row_record = np.full(n_rows, None, dtype=object)
+    row_record[rows] = unmatched_supply(
+        rows, rest_of_row, supplier_ids=supplier_ids, supply_issue=supply_issue,
+        row_has_issue=row_has_issue, lot_of_row=lot_of_row,
+        reasons=lambda selected: pairless_lot_reasons(selected, lots=lots,
+                                                      candidates=candidates,
+                                                      taxonomy=taxonomy))
+    buyer_settled = np.diff(pairs.buyer_ptr) == 0
+    alone = np.flatnonzero(buyer_settled)
+    buyer_record = np.full(n_buyers, None, dtype=object)
+    buyer_record[alone] = unmatched_demand(
+        alone, buyers.quantity_kg[alone] - 0.0, buyer_ids=buyer_ids, buyer_issue=buyer_issue,
+        buyer_has_issue=buyer_has_issue,
+        reasons=lambda selected: pairless_demand_reasons(selected, buyers=buyers,
+                                                         candidates=candidates,
+                                                         taxonomy=taxonomy))
     return PlanBasis(
         buyer_ids=tuple(buyer_ids), lot_records=lot_records,
         lot_of_id={lot_id: i for i, lot_id in enumerate(lots.lot_id)}, member_lot=member_lot,
         member_share=member_share, member_supplier=member_supplier, lot_of_row=lot_of_row,
-        row_has_issue=np.array([bool(x) for x in supply_issue], dtype=bool),
-        buyer_issue=tuple(buyer_issue),
-        buyer_has_issue=np.array([bool(x) for x in buyer_issue], dtype=bool),
+        row_has_issue=row_has_issue, buyer_issue=tuple(buyer_issue),
+        buyer_has_issue=buyer_has_issue,
         supplier_order=order, province_names=tuple(groups), province_of_row=province_of_row,
         province_suppliers=tuple(np.bincount(province_of_row, minlength=len(groups)).tolist()),
         province_supply_kg=tuple(np.bincount(province_of_row, weights=supply_kg,
                                              minlength=len(groups)).tolist()),
         product_supply_kg=_kg_by_product(supply_products, supply_kg),
         product_demand_kg=_kg_by_product(demand_products, demand_kg),
-        supply_kg=float(supply_kg.sum()), demand_kg=float(demand_kg.sum()),
-        pairs=PairIndex.build(candidates, n_lots=n_lots, n_buyers=len(buyer_ids)))
+        supply_kg=float(supply_kg.sum()), demand_kg=float(demand_kg.sum()), pairs=pairs,
+        product_ids=tuple(p.product_id for p in taxonomy.products),
+        hs_codes=tuple(p.hs_code for p in taxonomy.products), row_settled=row_settled,
+        row_record=row_record, buyer_settled=buyer_settled, buyer_record=buyer_record)
 
 
 def _kg_by_product(products: Sequence[ProductMatch], kg: FloatArray) -> dict[str, float]:
@@ -139,6 +185,46 @@ def _member_tuples(ptr: IntArray, supplier: Sequence[str], lots: IntArray,
     kg = np.repeat(lot_kg, counts) * share[positions]
     made = iter(list(map(Member, map(supplier.__getitem__, positions.tolist()), kg.tolist())))
     return [tuple(itertools.islice(made, n)) for n in counts.tolist()]
+
+
+def unmatched_supply(rows: IntArray, rest: FloatArray, *, supplier_ids: Sequence[str],
+                     supply_issue: Sequence[str], row_has_issue: BoolArray,
+                     lot_of_row: IntArray, reasons: Callable[[IntArray], Sequence[str]]
+                     ) -> list[UnmatchedSupply]:
+    """The record of each supply row of ``rows`` with ``rest`` kg left: its input issue,
+    solver rounding, or why its lot was not (all) allocated, ``reasons(lots)`` (the lots
+    in order, each once)."""
+    issue = row_has_issue[rows]
+    lot = lot_of_row[rows[~issue & ~(rest < ROUNDING_KG)]]
+    selected, which = np.unique(lot, return_inverse=True)
+    texts = np.array(reasons(selected), dtype=object)[which.reshape(-1)]
+    return list(map(UnmatchedSupply, map(supplier_ids.__getitem__, rows.tolist()),
+                    *_unmatched(rest, issue, texts, [supply_issue[i] for i in
+                                                     rows[issue].tolist()])))
+
+
+def unmatched_demand(buyers: IntArray, rest: FloatArray, *, buyer_ids: Sequence[str],
+                     buyer_issue: Sequence[str], buyer_has_issue: BoolArray,
+                     reasons: Callable[[IntArray], Sequence[str]]) -> list[UnmatchedDemand]:
+    """The record of each buyer of ``buyers`` with ``rest`` kg not served: its input
+    issue, solver rounding, or why the rest was not served, ``reasons(buyers)`` (in
+    order)."""
+    issue = buyer_has_issue[buyers]
+    texts = reasons(buyers[~issue & ~(rest < ROUNDING_KG)])
+    return list(map(UnmatchedDemand, map(buyer_ids.__getitem__, buyers.tolist()),
+                    *_unmatched(rest, issue, texts, [buyer_issue[b] for b in
+                                                     buyers[issue].tolist()])))
+
+
+def _unmatched(rest: FloatArray, issue: BoolArray, texts: Sequence[str] | ObjectArray,
+               issues: Sequence[str]) -> tuple[list[float], list[str]]:
+    """The kg (never below 0) and reason of each unmatched record: its input issue where
+    ``issue`` (``issues``, in order), solver rounding for less than a gram, else its
+    explanation (``texts``, in order)."""
+    reasons = np.full(len(rest), "less than a gram left by solver rounding", dtype=object)
+    reasons[issue] = issues
+    reasons[~issue & ~(rest < ROUNDING_KG)] = texts
+    return np.where(rest < 0.0, 0.0, rest).tolist(), reasons.tolist()
 
 
 def allocated_pairs(candidates: Candidates, flow: FloatArray) -> IntArray:
@@ -164,9 +250,7 @@ def allocations(basis: PlanBasis, used: IntArray, *, lots: Lots, candidates: Can
     members = [records[i].members if w else next(part)
                for i, w in zip(lot.tolist(), whole.tolist(), strict=True)]
     product = lots.product[lot].tolist()
-    product_ids = [p.product_id for p in taxonomy.products]
-    hs_codes = [p.hs_code for p in taxonomy.products]
-    locode = network.locode
+    product_ids, hs_codes, locode = basis.product_ids, basis.hs_codes, network.locode
     return list(map(  # Allocation's fields, in order
         Allocation, map(basis.buyer_ids.__getitem__, c.buyer[used].tolist()),
         map(lots.lot_id.__getitem__, lot.tolist()), map(product_ids.__getitem__, product),

@@ -14,7 +14,8 @@ from ._pages import small_pages
 from ._quality import GRADE_NAMES
 from ._taxonomy import Taxonomy
 
-__all__ = ["ROUNDING_KG", "Outcome", "PairIndex", "demand_reasons", "lot_reasons", "ranges"]
+__all__ = ["ROUNDING_KG", "Outcome", "PairIndex", "demand_reasons", "lot_reasons",
+           "pairless_demand_reasons", "pairless_lot_reasons", "ranges"]
 
 #: Less than this is solver rounding, not room: the min-cost-flow backend ships whole grams.
 ROUNDING_KG = 1e-3
@@ -162,6 +163,36 @@ def _pairs_of(selected: IntArray, ptr: IntArray, pairs: IntArray
             np.repeat(np.arange(len(sel), dtype=np.int64), count))
 
 
+def pairless_lot_reasons(selected: IntArray, *, lots: Lots, candidates: Candidates,
+                         taxonomy: Taxonomy) -> list[str]:
+    """Why each lot of ``selected``, none of which has a candidate pair, has no buyer: the
+    reason that rejected most of its pairs, or no buyer of its product. These depend on
+    neither the weights nor the flows (``prepare()`` writes them once)."""
+    r = candidates.rejections
+    return _rejection_texts(
+        r.commonest_of_lots(selected), none="no buyer for this product",
+        prefix="no buyer accepts this lot: ", grade=lots.grade[selected],
+        fastest=r.lot_fastest_days[selected], lowest=r.lot_lowest_landed_usd[selected],
+        ceiling=r.lot_highest_ceiling_usd[selected], grade_min=r.lot_grade_min[selected],
+        product=lots.product[selected], required=lambda at: r.required_of_lots(selected[at]),
+        taxonomy=taxonomy)
+
+
+def pairless_demand_reasons(selected: IntArray, *, buyers: Buyers, candidates: Candidates,
+                            taxonomy: Taxonomy) -> list[str]:
+    """Why the request of each buyer of ``selected``, none of which has a candidate pair,
+    cannot be served, as :func:`pairless_lot_reasons` says it for lots."""
+    r = candidates.rejections
+    return _rejection_texts(
+        r.commonest_of_buyers(selected), none="no supply of this product", prefix="",
+        grade=r.buyer_best_grade[selected], fastest=r.buyer_fastest_days[selected],
+        lowest=r.buyer_lowest_landed_usd[selected], ceiling=buyers.max_price_usd[selected],
+        grade_min=buyers.grade_min[selected], product=buyers.product[selected],
+        required=lambda at: [buyers.certifications_required[b]
+                             for b in selected[at].tolist()],
+        taxonomy=taxonomy)
+
+
 def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: Candidates,
                 outcome: Outcome, buyer_ids: Sequence[str], taxonomy: Taxonomy) -> list[str]:
     """Why (part of) each lot of ``selected`` was not allocated, in that order.
@@ -192,14 +223,9 @@ def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: C
 
     out = np.empty(n, dtype=object)
     none = count == 0
-    r, alone = candidates.rejections, sel[none]
-    out[none] = _rejection_texts(
-        r.commonest_of_lots(alone), none="no buyer for this product",
-        prefix="no buyer accepts this lot: ", grade=lots.grade[alone],
-        fastest=r.lot_fastest_days[alone], lowest=r.lot_lowest_landed_usd[alone],
-        ceiling=r.lot_highest_ceiling_usd[alone], grade_min=r.lot_grade_min[alone],
-        product=lots.product[alone], required=lambda at: r.required_of_lots(alone[at]),
-        taxonomy=taxonomy)
+    if none.any():
+        out[none] = pairless_lot_reasons(sel[none], lots=lots, candidates=candidates,
+                                         taxonomy=taxonomy)
     tiny = ~none & (n_usable == 0)
     small = tiny & (quantity < minimum)
     out[small] = [f"the lot ({_kg(q)}) is smaller than the minimum shipment of {minimum_kg}"
@@ -344,14 +370,9 @@ def demand_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers,
 
     out = np.empty(n, dtype=object)
     none = count == 0
-    r, alone = candidates.rejections, sel[none]
-    out[none] = _rejection_texts(
-        r.commonest_of_buyers(alone), none="no supply of this product", prefix="",
-        grade=r.buyer_best_grade[alone], fastest=r.buyer_fastest_days[alone],
-        lowest=r.buyer_lowest_landed_usd[alone], ceiling=buyers.max_price_usd[alone],
-        grade_min=buyers.grade_min[alone], product=buyers.product[alone],
-        required=lambda at: [buyers.certifications_required[b] for b in alone[at].tolist()],
-        taxonomy=taxonomy)
+    if none.any():
+        out[none] = pairless_demand_reasons(sel[none], buyers=buyers, candidates=candidates,
+                                            taxonomy=taxonomy)
     tiny = ~none & (n_usable == 0)
     small = tiny & (asked < minimum)
     out[small] = f"request smaller than the minimum shipment of {minimum_kg}"

@@ -19,7 +19,7 @@ from ._candidates import REJECTIONS, Buyers, Candidates, build_candidates
 from ._config import Config
 from ._consolidate import Lots, consolidate, smallest_moq_in_reach
 from ._exceptions import InputError, Problem
-from ._explain import ROUNDING_KG, Outcome, demand_reasons, lot_reasons
+from ._explain import Outcome, demand_reasons, lot_reasons
 from ._flow import flow_available
 from ._gc import gc_paused
 from ._logistics import PortNetwork, default_network
@@ -244,7 +244,7 @@ def _prepare(supply: Source, demand: Source, cfg: Config, *, executor: Executor 
     stages.next("index")
     with gc_paused():
         basis = _assemble.plan_basis(
-            lots=lots, candidates=candidates,
+            lots=lots, candidates=candidates, buyers=buyers,
             buyer_ids=[demand_table.buyer_id[i] for i in buyer_rows.tolist()],
             supplier_ids=supply_table.supplier_id, supply_kg=supply_table.quantity_kg,
             demand_kg=demand_table.quantity_kg, supply_issue=supply_issue,
@@ -445,47 +445,41 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
 def _unmatched_supply(p: Prepared, outcome: Outcome, rest_of_row: FloatArray
                       ) -> list[UnmatchedSupply]:
     """A record per supply row with kg left or an input issue, by supplier id: the issue,
-    solver rounding, or why its lot was not (all) allocated (explained once per lot)."""
+    solver rounding, or why its lot was not (all) allocated (explained once per lot);
+    rows without candidate pairs have theirs from ``prepare()``."""
     basis = p.basis
     left = basis.supplier_order[(~(rest_of_row <= 1e-6) | basis.row_has_issue)[
         basis.supplier_order]]
-    rest, issue = rest_of_row[left], basis.row_has_issue[left]
-    lot = basis.lot_of_row[left[~issue & ~(rest < ROUNDING_KG)]]
-    selected, which = np.unique(lot, return_inverse=True)
-    texts = np.array(lot_reasons(selected, lots=p.lots, buyers=p.buyers,
-                                 candidates=p.candidates, outcome=outcome,
-                                 buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy),
-                     dtype=object)[which.reshape(-1)]
-    return list(map(UnmatchedSupply, map(p.supply.supplier_id.__getitem__, left.tolist()),
-                    *_unmatched(rest, issue, texts, [p.supply_issue[i] for i in
-                                                     left[issue].tolist()])))
+    records = basis.row_record[left]
+    new = np.flatnonzero(~basis.row_settled[left])
+    rows = left[new]
+    records[new] = _assemble.unmatched_supply(
+        rows, rest_of_row[rows], supplier_ids=p.supply.supplier_id,
+        supply_issue=p.supply_issue, row_has_issue=basis.row_has_issue,
+        lot_of_row=basis.lot_of_row,
+        reasons=lambda lots: lot_reasons(lots, lots=p.lots, buyers=p.buyers,
+                                         candidates=p.candidates, outcome=outcome,
+                                         buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy))
+    return list(records.tolist())
 
 
 def _unmatched_demand(p: Prepared, outcome: Outcome) -> list[UnmatchedDemand]:
     """A record per buyer with kg not served or an input issue: the issue, solver
-    rounding, or why the rest was not served."""
+    rounding, or why the rest was not served; buyers without candidate pairs have theirs
+    from ``prepare()``."""
     basis = p.basis
     rest_of_buyer = p.buyers.quantity_kg - outcome.served
     left = np.flatnonzero(~(rest_of_buyer <= 1e-6) | basis.buyer_has_issue)
-    rest, issue = rest_of_buyer[left], basis.buyer_has_issue[left]
-    texts = demand_reasons(left[~issue & ~(rest < ROUNDING_KG)], lots=p.lots, buyers=p.buyers,
-                           candidates=p.candidates, outcome=outcome,
-                           buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy)
-    return list(map(UnmatchedDemand, map(basis.buyer_ids.__getitem__, left.tolist()),
-                    *_unmatched(rest, issue, texts, [basis.buyer_issue[b] for b in
-                                                     left[issue].tolist()])))
-
-
-def _unmatched(rest: FloatArray, issue: npt.NDArray[np.bool_],
-               texts: Sequence[str] | npt.NDArray[np.object_], issues: Sequence[str]
-               ) -> tuple[list[float], list[str]]:
-    """The kg (never below 0) and reason of each unmatched record: its input issue where
-    ``issue`` (``issues``, in order), solver rounding for less than a gram, else its
-    explanation (``texts``, in order)."""
-    reasons = np.full(len(rest), "less than a gram left by solver rounding", dtype=object)
-    reasons[issue] = issues
-    reasons[~issue & ~(rest < ROUNDING_KG)] = texts
-    return np.where(rest < 0.0, 0.0, rest).tolist(), reasons.tolist()
+    records = basis.buyer_record[left]
+    new = np.flatnonzero(~basis.buyer_settled[left])
+    buyers = left[new]
+    records[new] = _assemble.unmatched_demand(
+        buyers, rest_of_buyer[buyers], buyer_ids=basis.buyer_ids,
+        buyer_issue=basis.buyer_issue, buyer_has_issue=basis.buyer_has_issue,
+        reasons=lambda selected: demand_reasons(
+            selected, lots=p.lots, buyers=p.buyers, candidates=p.candidates,
+            outcome=outcome, buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy))
+    return list(records.tolist())
 
 
 #: How the story says a lot reached its export port (by ``Allocation.first_leg``).

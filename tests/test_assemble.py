@@ -124,6 +124,27 @@ def test_a_second_solve_reuses_the_basis_and_gives_the_same_records(solved):
     assert again.unmatched_demand == plan.unmatched_demand
 
 
+@pytest.mark.parametrize("weights", [None, {"price": 3.0, "priority": 0.0}])
+def test_records_settled_by_prepare_are_those_a_solve_writes(solved, weights):
+    """Rows and buyers without candidate pairs have their unmatched records from
+    prepare(); a solve told that none is settled writes the same records itself."""
+    import dataclasses
+
+    prepared, _ = solved
+    basis = prepared.basis
+    assert basis.row_settled.any() and basis.buyer_settled.any()
+    assert not basis.row_settled.all() and not basis.buyer_settled.all()
+    unsettled = dataclasses.replace(prepared, basis=dataclasses.replace(
+        basis, row_settled=np.zeros_like(basis.row_settled),
+        buyer_settled=np.zeros_like(basis.buyer_settled)))
+    plan, reference = prepared.solve(weights), unsettled.solve(weights)
+    assert plan.unmatched_supply == reference.unmatched_supply
+    assert plan.unmatched_demand == reference.unmatched_demand
+    settled = {id(r) for r in basis.row_record.tolist() + basis.buyer_record.tolist()}
+    mine = [id(u) in settled for u in (*plan.unmatched_supply, *plan.unmatched_demand)]
+    assert any(mine) and not all(mine)
+
+
 def test_by_province_with_unknown_locations_and_empty_lots():
     from .conftest import demand_rows, supply_rows
 
