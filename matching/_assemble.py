@@ -255,7 +255,7 @@ def allocations(basis: PlanBasis, used: IntArray, *, lots: Lots, candidates: Can
         Allocation, map(basis.buyer_ids.__getitem__, c.buyer[used].tolist()),
         map(lots.lot_id.__getitem__, lot.tolist()), map(product_ids.__getitem__, product),
         map(hs_codes.__getitem__, product), kg.tolist(), scores[used].tolist(),
-        [dict(zip(FEATURES, f, strict=True)) for f in c.features[used].tolist()],
+        map(dict, map(zip, itertools.repeat(FEATURES), c.features[used].tolist())),
         map(locode.__getitem__, c.origin_port[used].tolist()),
         map(locode.__getitem__, c.destination_port[used].tolist()),
         c.landed_usd[used].tolist(), c.transit_days[used].tolist(),

@@ -74,13 +74,19 @@ def ranges(start: IntArray, stop: IntArray) -> IntArray:
 def _weakest(keys: IntArray, used: IntArray, scores: FloatArray, n: int
              ) -> tuple[FloatArray, IntArray]:
     """Per key, the lowest score among the ``used`` pairs (nan when none) and the first
-    pair with that score (-1 when none)."""
+    pair with that score (-1 when none); scores are not nan."""
     score = np.full(n, np.nan)
     pair = np.full(n, -1, dtype=np.int64)
     if len(used):
-        order = np.lexsort((used, scores[used], keys[used]))
-        first = np.r_[True, np.diff(keys[used][order]) != 0]
-        chosen = used[order[first]]
+        # Minimum per key, then the first pair at it: no sort (a lexsort of the used
+        # pairs took 0.5 ms per 6,000).
+        key, value = keys[used], scores[used]
+        lowest = np.full(n, np.inf)
+        np.minimum.at(lowest, key, value)
+        at = np.flatnonzero(value == lowest[key])
+        first = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(first, key[at], used[at])
+        chosen = first[first < np.iinfo(np.int64).max]
         score[keys[chosen]] = scores[chosen]
         pair[keys[chosen]] = chosen
     return score, pair

@@ -429,7 +429,8 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
                                         kg=flow[used], taxonomy=tax),
         weights=weights.to_dict(),
         uncovered_provinces=uncovered)
-    plan_lots = set(map(lots.lot_id.__getitem__, np.unique(c.lot[used]).tolist()))
+    in_plan = np.zeros(len(lots), dtype=bool)  # per lot: shipped to some buyer
+    in_plan[c.lot[used]] = True
     # Allocations run by buyer: each buyer's are a slice.
     of_buyer = np.searchsorted(c.buyer[used], np.arange(len(buyer_ids) + 1)).tolist()
     unmatched_of: dict[str, list[UnmatchedDemand]] = {}
@@ -437,7 +438,7 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
         unmatched_of.setdefault(u.buyer_id, []).append(u)
     stories = Stories(buyer_ids, lambda b: _story(
         p, b, buyer_ids, allocations[of_buyer[b]:of_buyer[b + 1]],
-        unmatched_of.get(buyer_ids[b], []), scores, plan_lots, outcome))
+        unmatched_of.get(buyer_ids[b], []), scores, in_plan, outcome))
     return Plan(tuple(allocations), basis.lot_records, candidate_records, tuple(unmatched_supply),
                 tuple(unmatched_demand), summary, stories)
 
@@ -489,10 +490,10 @@ _FIRST_LEG_NOTE = {"truck": "", "feeder": " (feeder ship from the hub)",
 
 def _story(p: Prepared, b: int, buyer_ids: list[str], mine: list[Allocation],
            unmatched: list[UnmatchedDemand], scores: FloatArray,
-           plan_lots: set[str], outcome: Outcome) -> tuple[str, ...]:
+           in_plan: npt.NDArray[np.bool_], outcome: Outcome) -> tuple[str, ...]:
     """The story of buyer ``b``; ``mine`` and ``unmatched`` hold its allocations and its
-    unmatched demand records, and ``outcome`` indexes the pairs by buyer (a story never
-    scans all pairs)."""
+    unmatched demand records, ``in_plan`` says per lot whether it ships, and ``outcome``
+    indexes the pairs by buyer (a story never scans all pairs)."""
     row = int(p.buyer_rows[b])
     d = p.demand
     match_ = p.demand_products[row]
@@ -529,7 +530,7 @@ def _story(p: Prepared, b: int, buyer_ids: list[str], mine: list[Allocation],
         best = unused[np.argsort(-scores[unused], kind="stable")[:3]].tolist()
         lines.append("Other feasible lots: " + "; ".join(
             f"{p.lots.lot_id[c.lot[k]]} score {scores[k]:.3f}"
-            + (" (used by other buyers)" if p.lots.lot_id[c.lot[k]] in plan_lots else "")
+            + (" (used by other buyers)" if in_plan[c.lot[k]] else "")
             for k in best) + ".")
     rejected = c.rejections.buyer_count[b]
     if rejected.any():
