@@ -243,40 +243,45 @@ def lot_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers, candidates: C
     out[ships] = [f"supply exceeds demand: the lot ships {_kg(u)} and every buyer in reach "
                   f"is full" for u in used[ships].tolist()]
     outscored = every_full & ~ships
-    margin, who = _closest_full(seg, buyer, pair, full, outcome, n)
-    out[outscored] = [
-        f"outscored by other lots: every buyer in reach is full (closest: {buyer_ids[b]}, "
-        f"whose lots score {m:.3f} more per kg)" if m >= MARGIN_SHOWN else
-        f"every buyer in reach is full (closest: {buyer_ids[b]}, filled by lots that score "
-        f"as much per kg, or that its MOQ or the minimum shipment needs)"
-        for m, b in zip(margin[outscored].tolist(), who[outscored].tolist(), strict=True)]
+    # Each kind of reason below is looked into only when some lot has it.
+    if outscored.any():
+        margin, who = _closest_full(seg, buyer, pair, full, outcome, n)
+        out[outscored] = [
+            f"outscored by other lots: every buyer in reach is full (closest: {buyer_ids[b]}, "
+            f"whose lots score {m:.3f} more per kg)" if m >= MARGIN_SHOWN else
+            f"every buyer in reach is full (closest: {buyer_ids[b]}, filled by lots that "
+            f"score as much per kg, or that its MOQ or the minimum shipment needs)"
+            for m, b in zip(margin[outscored].tolist(), who[outscored].tolist(), strict=True)]
     rest_lots = ~none & ~tiny & ~every_full
     below = rest_lots & (n_no_room > 0) & (rest < minimum)
     out[below] = [f"the remaining {_kg(r)} is below the minimum shipment of {minimum_kg}"
                   for r in rest[below].tolist()]
     no_room_lots = rest_lots & (n_no_room > 0) & ~below
-    largest = np.full(n, -np.inf)
-    np.maximum.at(largest, seg[no_room], room[buyer[no_room]])
-    out[no_room_lots] = [f"no buyer in reach has room for the minimum shipment of "
-                         f"{minimum_kg} (largest room {_kg(r)})"
-                         for r in largest[no_room_lots].tolist()]
+    if no_room_lots.any():
+        largest = np.full(n, -np.inf)
+        np.maximum.at(largest, seg[no_room], room[buyer[no_room]])
+        out[no_room_lots] = [f"no buyer in reach has room for the minimum shipment of "
+                             f"{minimum_kg} (largest room {_kg(r)})"
+                             for r in largest[no_room_lots].tolist()]
     moq = rest_lots & (n_no_room == 0) & (n_unserved > 0)
-    out[moq] = _unserved_reasons(np.flatnonzero(moq), seg, buyer, unserved, lots=lots,
-                                 buyers=buyers, candidates=candidates, outcome=outcome,
-                                 buyer_ids=buyer_ids)
+    if moq.any():
+        out[moq] = _unserved_reasons(moq, seg, buyer, unserved, lots=lots,
+                                     buyers=buyers, candidates=candidates, outcome=outcome,
+                                     buyer_ids=buyer_ids)
     out[rest_lots & (n_no_room == 0) & (n_unserved == 0)] = (
         "not chosen: the plan is the best found within the time limit or the gap of the "
         "repair that meets MOQs on large parts and minimum shipments")
     return out.tolist()
 
 
-def _unserved_reasons(lots_: IntArray, seg: IntArray, buyer: IntArray,
+def _unserved_reasons(wanted: npt.NDArray[np.bool_], seg: IntArray, buyer: IntArray,
                       unserved: npt.NDArray[np.bool_], *, lots: Lots, buyers: Buyers,
                       candidates: Candidates, outcome: Outcome,
                       buyer_ids: Sequence[str]) -> list[str]:
-    """Why each lot of ``lots_`` (positions in ``seg``) went to none of the buyers with
-    room that were left unserved (their pairs: ``unserved``): their MOQs."""
-    mine = np.flatnonzero(unserved & np.isin(seg, lots_))
+    """Why each ``wanted`` lot (a mask over the positions in ``seg``) went to none of the
+    buyers with room that were left unserved (their pairs: ``unserved``): their MOQs."""
+    lots_ = np.flatnonzero(wanted)
+    mine = np.flatnonzero(unserved & wanted[seg])
     at, end = np.searchsorted(seg[mine], lots_), np.searchsorted(seg[mine], lots_, "right")
     distinct = np.unique(buyer[mine])
     short = np.array([_in_reach(b, lots, buyers, candidates, outcome) < buyers.moq_kg[b] - 1e-6
@@ -306,13 +311,13 @@ def _closest_full(seg: IntArray, buyer: IntArray, pair: IntArray,
     f = np.flatnonzero(full)
     if len(f):
         m = outcome.buyer_weakest[buyer[f]] - outcome.scores[pair[f]]
-        new_lot = np.r_[True, seg[f][1:] != seg[f][:-1]]
+        new_lot = np.concatenate([[True], seg[f][1:] != seg[f][:-1]])
         first = np.flatnonzero(new_lot)
         group = np.cumsum(new_lot) - 1
         # Pairs run by buyer within a lot: the first pair at the lot's smallest margin.
         hit = np.flatnonzero(m == np.fmin.reduceat(m, first)[group])
         best = first.copy()  # a lot without a hit has only nan margins
-        at_first = np.r_[True, group[hit][1:] != group[hit][:-1]]
+        at_first = np.concatenate([[True], group[hit][1:] != group[hit][:-1]])
         best[group[hit][at_first]] = hit[at_first]
         best = np.where(np.isnan(m[first]), first, best)
         margin[seg[f][best]], who[seg[f][best]] = m[best], buyer[f][best]
@@ -382,10 +387,13 @@ def demand_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers,
     tiny = ~none & (n_usable == 0)
     small = tiny & (asked < minimum)
     out[small] = f"request smaller than the minimum shipment of {minimum_kg}"
-    largest = np.full(n, -np.inf)
-    np.maximum.at(largest, seg[tiny[seg]], caps[tiny[seg]])
-    out[tiny & ~small] = [f"minimum shipment of {minimum_kg} larger than every lot in reach "
-                          f"(largest {_kg(c)})" for c in largest[tiny & ~small].tolist()]
+    wide = tiny & ~small
+    # Each kind of reason below is looked into only when some buyer has it.
+    if wide.any():
+        largest = np.full(n, -np.inf)
+        np.maximum.at(largest, seg[tiny[seg]], caps[tiny[seg]])
+        out[wide] = [f"minimum shipment of {minimum_kg} larger than every lot in reach "
+                     f"(largest {_kg(c)})" for c in largest[wide].tolist()]
     some = ~none & ~tiny
     # kg in reach: summed per buyer as numpy sums the buyer's own array (pairwise).
     reach = caps[usable]
@@ -394,31 +402,34 @@ def demand_reasons(selected: IntArray, *, lots: Lots, buyers: Buyers,
     in_reach[some] = [float(reach[e - k:e].sum()) for e, k in zip(
         ends[some].tolist(), n_usable[some].tolist(), strict=True)]
     spare = lots.quantity_kg - outcome.lot_used
-    most_spare = np.full(n, -np.inf)
-    np.maximum.at(most_spare, seg[usable], spare[lot[usable]])
-    closest = _closest_winner(seg, lot, pair, usable & ~(outcome.flow[pair] > 0) &
-                              ~(spare[lot] > 1e-6), outcome=outcome,
-                              candidates=candidates, buyer_ids=buyer_ids, n=n)
     unserved = some & (served <= 0) & (moq > 0)
     moq_large = unserved & (in_reach < moq)
     out[moq_large] = [f"MOQ larger than every lot in reach (MOQ {_kg(m)}, in reach {_kg(r)})"
                       for m, r in zip(moq[moq_large].tolist(), in_reach[moq_large].tolist(),
                                       strict=True)]
     moq_missed = unserved & ~moq_large
-    out[moq_missed] = [f"MOQ {_kg(m)} not met: the {_kg(r)} in reach scored higher with "
-                       f"other buyers{c}" for m, r, c in zip(
-                           moq[moq_missed].tolist(), in_reach[moq_missed].tolist(),
-                           closest[moq_missed].tolist(), strict=True)]
     rest = some & ~unserved
     short = rest & (in_reach < asked - 1e-6)
     out[short] = [f"not enough supply in reach ({_kg(r)} of {_kg(a)})" for r, a in zip(
         in_reach[short].tolist(), asked[short].tolist(), strict=True)]
-    scraps = rest & ~short & (minimum > 0) & (most_spare > 1e-6) & (most_spare < minimum)
-    out[scraps] = [f"the supply left in reach ({_kg(s)} at most per lot) is below the "
-                   f"minimum shipment of {minimum_kg}" for s in most_spare[scraps].tolist()]
+    scraps = np.zeros(n, dtype=bool)
+    if minimum > 0:
+        most_spare = np.full(n, -np.inf)
+        np.maximum.at(most_spare, seg[usable], spare[lot[usable]])
+        scraps = rest & ~short & (most_spare > 1e-6) & (most_spare < minimum)
+        out[scraps] = [f"the supply left in reach ({_kg(s)} at most per lot) is below the "
+                       f"minimum shipment of {minimum_kg}" for s in most_spare[scraps].tolist()]
     outscored = rest & ~short & ~scraps
-    out[outscored] = [f"outscored by other buyers: the rest of the supply in reach went where "
-                      f"it scores higher{c}" for c in closest[outscored].tolist()]
+    if (moq_missed | outscored).any():
+        closest = _closest_winner(seg, lot, pair, usable & ~(outcome.flow[pair] > 0) &
+                                  ~(spare[lot] > 1e-6), outcome=outcome,
+                                  candidates=candidates, buyer_ids=buyer_ids, n=n)
+        out[moq_missed] = [f"MOQ {_kg(m)} not met: the {_kg(r)} in reach scored higher with "
+                           f"other buyers{c}" for m, r, c in zip(
+                               moq[moq_missed].tolist(), in_reach[moq_missed].tolist(),
+                               closest[moq_missed].tolist(), strict=True)]
+        out[outscored] = [f"outscored by other buyers: the rest of the supply in reach went "
+                          f"where it scores higher{c}" for c in closest[outscored].tolist()]
     return out.tolist()
 
 
