@@ -196,8 +196,8 @@ def unmatched_supply(rows: IntArray, rest: FloatArray, *, supplier_ids: Sequence
     in order, each once)."""
     issue = row_has_issue[rows]
     lot = lot_of_row[rows[~issue & ~(rest < ROUNDING_KG)]]
-    selected, which = np.unique(lot, return_inverse=True)
-    texts = np.array(reasons(selected), dtype=object)[which.reshape(-1)]
+    selected = np.flatnonzero(np.bincount(lot))  # each lot once, in order
+    texts = np.array(reasons(selected), dtype=object)[np.searchsorted(selected, lot)]
     return list(map(UnmatchedSupply, map(supplier_ids.__getitem__, rows.tolist()),
                     *_unmatched(rest, issue, texts, [supply_issue[i] for i in
                                                      rows[issue].tolist()])))
