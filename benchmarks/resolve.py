@@ -128,8 +128,8 @@ def _report(instances: list[tuple[str, Any, Any]], repeat: int) -> None:
     for name, supply, demand in instances:
         r = measure(name, supply, demand, repeat=repeat)
         print(f"| {r['instance']} | {r['lots']:,} | {r['buyers']:,} | {r['candidates']:,} | "
-              f"{r['match_s']:.3f} s | {r['prepare_s']:.3f} s | {r['solve_s']:.3f} s | "
-              f"{r['plan_s']:.3f} s | {r['ratio']:.2f}x | "
+              f"{r['match_s']:.3f} s | {r['prepare_s']:.3f} s | {r['solve_s']:.4f} s | "
+              f"{r['plan_s']:.4f} s | {r['ratio']:.2f}x | "
               f"{'yes' if r['same_plan'] else 'NO'} |", flush=True)
 
 
