@@ -235,8 +235,8 @@ def allocated_pairs(candidates: Candidates, flow: FloatArray) -> IntArray:
 
 
 def allocations(basis: PlanBasis, used: IntArray, *, lots: Lots, candidates: Candidates,
-                flow: FloatArray, scores: FloatArray, taxonomy: Taxonomy,
-                network: PortNetwork) -> list[Allocation]:
+                flow: FloatArray, scores: FloatArray, network: PortNetwork
+                ) -> list[Allocation]:
     """One record per pair of ``used`` (:func:`allocated_pairs`); members share the kg in
     proportion to their offers."""
     c = candidates

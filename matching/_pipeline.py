@@ -407,7 +407,7 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
                             min_shipment=cfg.min_shipment_kg, index=basis.pairs)
     used = _assemble.allocated_pairs(c, flow)
     allocations = _assemble.allocations(basis, used, lots=lots, candidates=c, flow=flow,
-                                        scores=scores, taxonomy=tax, network=p.network)
+                                        scores=scores, network=p.network)
     candidate_records = CandidateTable(lots.lot_id, buyer_ids, c.lot, c.buyer, scores)
     allocated = _assemble.allocated_per_row(basis, lots=lots, lot_used=outcome.lot_used,
                                             n_rows=len(p.supply))
@@ -458,9 +458,9 @@ def _unmatched_supply(p: Prepared, outcome: Outcome, rest_of_row: FloatArray
         rows, rest_of_row[rows], supplier_ids=p.supply.supplier_id,
         supply_issue=p.supply_issue, row_has_issue=basis.row_has_issue,
         lot_of_row=basis.lot_of_row,
-        reasons=lambda lots: lot_reasons(lots, lots=p.lots, buyers=p.buyers,
-                                         candidates=p.candidates, outcome=outcome,
-                                         buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy))
+        reasons=lambda selected: lot_reasons(
+            selected, lots=p.lots, buyers=p.buyers, candidates=p.candidates,
+            outcome=outcome, buyer_ids=basis.buyer_ids, taxonomy=p.taxonomy))
     return list(records.tolist())
 
 
