@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import gc
 import importlib.util
 import json
@@ -182,6 +183,12 @@ def bench_pipeline(sizes: Sequence[tuple[int, int]], *, seed: int, workers: int 
                 with measure.step("write"):  # as `match --out` writes it
                     plan.to_json(out / "plan.json")
             total = sum(measure.seconds.values())  # without the measuring overhead
+            if plan is not None:
+                # The same write without the candidate list (every feasible pair, most of
+                # the file at national scale), to tell what grows with the rows from what
+                # grows with the pairs; not part of the run, not in the total.
+                with measure.step("(write, no pairs)"):
+                    dataclasses.replace(plan, candidates=()).to_json(out / "rows.json")
             if executor is not None:
                 executor.shutdown()
             results.append({
