@@ -457,6 +457,42 @@ def test_the_dive_holds_a_buyer_the_repair_closed(dive, objective, monkeypatch):
                                                       pytest.approx(850.0), "feasible")
 
 
+@pytest.mark.parametrize("seed", range(30))
+def test_a_dive_step_keeps_every_bound_and_only_moves_the_lots_it_reopens(seed):
+    # From the LP flows, a dive step holds and closes some buyers: closed buyers get
+    # nothing, held ones at least their MOQ (or the step gives up), every lot and buyer
+    # bound holds, and lots none of the changed buyers touched keep their flows.
+    pytest.importorskip("ortools")
+    rng = np.random.default_rng(seed)
+    n_l, n_b = int(rng.integers(3, 12)), int(rng.integers(2, 8))
+    lot, buyer = np.nonzero(rng.random((n_l, n_b)) < 0.5)
+    if len(lot) == 0:
+        return
+    part = _solve._make_part(rng.uniform(0.1, 1.0, len(lot)).round(3), lot, buyer,
+                             rng.integers(100, 3000, n_l).astype(float),
+                             rng.integers(1000, 6000, n_b).astype(float),
+                             np.zeros(n_b), np.arange(len(lot)), group=np.full(n_l, -1),
+                             coverage_kg=0.0, cover_groups=np.zeros(0, np.int64))
+    x = _solve._solve_lp(part, part.upper, None, "ortools").x
+    n_l, n_b = len(part.capacity), len(part.demand)  # lots and buyers with pairs
+    moq = rng.integers(500, 4000, n_b).astype(float)
+    part = _solve.replace(part, moq=moq)
+    state = rng.choice(np.array([-1, 0, 1], np.int8), n_b)
+    changed = state != 0
+    out = _solve._dive_step(part, part.upper, state, x, changed)
+    if out is None:
+        return
+    assert np.all(out >= 0) and np.all(out <= part.upper + 1e-9)
+    assert np.all(np.bincount(part.lot, out, n_l) <= part.capacity + 1e-6)
+    got = np.bincount(part.buyer, out, n_b)
+    assert np.all(got <= part.demand + 1e-6)
+    assert np.all(got[state < 0] == 0)
+    assert np.all(got[state > 0] >= moq[state > 0] - 1e-6)
+    touched = np.zeros(n_l, bool)
+    touched[part.lot[changed[part.buyer] & ((state[part.buyer] > 0) | (x > 0))]] = True
+    assert np.array_equal(out[~touched[part.lot]], x[~touched[part.lot]])
+
+
 def test_a_buyer_whose_moq_is_out_of_reach_is_closed_before_the_lp():
     # Buyer 0 can reach 1,000 kg of its 1,500 kg MOQ: its pairs carry nothing, so the
     # LP bound is already the optimum and no search is needed.
