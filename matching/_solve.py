@@ -87,8 +87,8 @@ BRANCH_NODES = 32
 BRANCH_MAX_SHORT = 6
 #: Steps of the branch and bound's first dive for a better plan, and the share of its
 #: MOQ a short buyer needs to be held to it there rather than closed (at 10,000 x 2,000
-#: the dive ends the search on the 67,287-pair part in 2 steps, each a flow over a
-#: few lots, where branching took 6 flows over the whole part; ``docs/benchmarks.md``).
+#: one step, a flow over 3,612 pairs, ends the search on the 67,287-pair part, where
+#: branching took 6 flows over the whole part; ``docs/benchmarks.md``).
 DIVE_NODES = 3
 DIVE_HOLD = 0.5
 #: Gap below which a plan is optimal whatever ``mip_gap`` says (rounding of the objective).
@@ -812,8 +812,9 @@ def _branch_moq(part: _Part, upper: FloatArray, start: _Result, time_limit: floa
 
     def visit(state: npt.NDArray[np.int8], known: tuple[FloatArray, float] | None = None,
               *, branch: bool = True) -> FloatArray | None:
-        # state per buyer: 0 free, 1 held to its MOQ, -1 closed; known: the node's flow
-        # and slack when already solved; branch: whether the node joins the tree.
+        # state per buyer: 0 free, 1 held to its MOQ, -1 closed; known: flows already
+        # found for the node and their slack (the root's LP, or a dive step's plan, which
+        # bounds nothing); branch: whether the node joins the tree.
         # Returns how close each short buyer is to its MOQ (-1 for the others), empty
         # when the node is infeasible, None when a flow failed.
         nonlocal best_x, best_value, nodes
