@@ -91,6 +91,9 @@ BRANCH_MAX_SHORT = 6
 #: branching took 6 flows over the whole part; ``docs/benchmarks.md``).
 DIVE_NODES = 3
 DIVE_HOLD = 0.5
+#: Parts with one buyer and at most this many pairs are filled together, in one pass
+#: over a table with a row per part (larger ones one by one).
+SINGLE_MAX_PAIRS = 256
 #: Gap below which a plan is optimal whatever ``mip_gap`` says (rounding of the objective).
 _EXACT_GAP = 1e-9
 #: Tasks the parts are batched into when an executor is given.
@@ -236,9 +239,11 @@ def solve_assignment(
     options = _Options(min_shipment, min_shipment_method, exact_max_pairs, lp_method,
                        mip_gap)
     arrays = (score, lot, buyer, capacity, demand, moq)
-    results = _solve_parts([replace(part, score=score[pairs])
-                            for part, pairs in zip(layout.parts, pieces, strict=True)],
-                           options, deadline, executor)
+    filled = _fill_singles(layout.singles, score) if min_shipment <= 0 else {}
+    results = _solve_parts([part if k in filled else replace(part, score=score[pairs])
+                            for k, (part, pairs) in enumerate(zip(layout.parts, pieces,
+                                                                   strict=True))],
+                           options, deadline, executor, filled)
     for pairs, res in zip(pieces, results, strict=True):
         flow[pairs] = res.x
     uncovered = no_groups
@@ -294,6 +299,7 @@ class PartLayout:
     pair_part: IntArray  # part of each pair, in canonical order
     pieces: tuple[IntArray, ...]  # pairs of each part, in canonical order
     parts: tuple[_Part, ...]  # each part without its scores
+    singles: _Singles  # the parts with one buyer that are filled together
 
 
 def part_layout(lot: IntArray, buyer: IntArray, *, capacity: FloatArray, demand: FloatArray,
@@ -312,7 +318,7 @@ def part_layout(lot: IntArray, buyer: IntArray, *, capacity: FloatArray, demand:
     order = np.lexsort((buyer, lot))
     lot, buyer = lot[order], buyer[order]
     if len(lot) == 0:
-        return PartLayout(0, order, np.zeros(0, np.int64), (), ())
+        return PartLayout(0, order, np.zeros(0, np.int64), (), (), _singles((), ()))
     graph = sparse.coo_matrix((np.ones(len(lot)), (lot, n_lots + buyer)),
                               shape=(n_lots + n_buyers,) * 2)
     _, label = connected_components(graph, directed=False)
@@ -325,7 +331,62 @@ def part_layout(lot: IntArray, buyer: IntArray, *, capacity: FloatArray, demand:
                                      group=np.full(n_lots, -1, np.int64), coverage_kg=0.0,
                                      cover_groups=none), score=np.zeros(0))
                   for pairs in pieces)
-    return PartLayout(len(lot), order, pair_part, pieces, parts)
+    return PartLayout(len(lot), order, pair_part, pieces, parts, _singles(parts, pieces))
+
+
+@dataclass(frozen=True, slots=True)
+class _Singles:
+    """The parts with one buyer and at most ``SINGLE_MAX_PAIRS`` pairs, as a table with a
+    row per part and a column per pair (in part order), padded at the end of each row."""
+
+    part: IntArray  # part of each row
+    pair: IntArray  # (rows, columns): pair in canonical order, -1 for padding
+    room: FloatArray  # (rows, columns): kg the pair can carry (its bound and lot's), 0 padding
+    upper: FloatArray  # (rows, columns): the pair's bound, 0 padding
+    demand: FloatArray  # kg the row's buyer asks for
+    moq: FloatArray  # the row's buyer's MOQ
+
+
+def _singles(parts: tuple[_Part, ...], pieces: tuple[IntArray, ...]) -> _Singles:
+    rows = [k for k, part in enumerate(parts)
+            if len(part.demand) == 1 and len(part.score) <= SINGLE_MAX_PAIRS]
+    width = max((len(pieces[k]) for k in rows), default=0)
+    pair = np.full((len(rows), width), -1, np.int64)
+    room, upper = np.zeros((len(rows), width)), np.zeros((len(rows), width))
+    for r, k in enumerate(rows):
+        n, part = len(pieces[k]), parts[k]
+        pair[r, :n] = pieces[k]
+        upper[r, :n] = part.upper
+        room[r, :n] = np.minimum(part.upper, part.capacity[part.lot])
+    return _Singles(np.array(rows, np.int64), pair, room, upper,
+                    np.array([parts[k].demand[0] for k in rows]),
+                    np.array([parts[k].moq[0] for k in rows]))
+
+
+def _fill_singles(singles: _Singles, score: FloatArray) -> dict[int, _Result]:
+    """The parts of ``singles`` solved at once, as :func:`_fill_one_buyer` solves each (and
+    nothing for a buyer that gets less than its MOQ): the result of each part solved.
+    A part with an MOQ and a pair of negative score is left out (more kg is not always
+    better there)."""
+    padding = singles.pair < 0
+    s = np.where(padding, 0.0, score[singles.pair])
+    keep = ~((singles.moq > 0) & (np.where(padding, 0.0, s) < 0).any(axis=1))
+    s, padding = s[keep], padding[keep]
+    room = np.where(s < 0, 0.0, singles.room[keep])
+    # By score, best first (ties: pair order); padding carries nothing wherever it sorts.
+    order = np.lexsort((np.broadcast_to(np.arange(s.shape[1]), s.shape), -s), axis=-1)
+    room_sorted = np.take_along_axis(room, order, axis=1)
+    before = np.cumsum(room_sorted, axis=1) - room_sorted
+    x = np.empty_like(s)
+    np.put_along_axis(x, order, np.clip(singles.demand[keep, None] - before, 0.0, room_sorted),
+                      axis=1)
+    x = _clean(x, singles.upper[keep])
+    x[x.sum(axis=1) < singles.moq[keep] - 1e-6] = 0.0
+    value = (s * x).sum(axis=1).tolist()
+    none = np.zeros(0, bool)
+    lengths = (~padding).sum(axis=1).tolist()
+    return {k: _Result(row[:n], v, v, "optimal", none) for k, row, n, v in zip(
+        singles.part[keep].tolist(), x, lengths, value, strict=True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,15 +399,19 @@ class _Options:
 
 
 def _solve_parts(parts: list[_Part], options: _Options, deadline: float | None,
-                 executor: Executor | None) -> list[_Result]:
-    """Solve the parts in order, or in batches of similar size on ``executor``.
+                 executor: Executor | None, solved: dict[int, _Result]) -> list[_Result]:
+    """Solve the parts in order, or in batches of similar size on ``executor``, but for
+    those ``solved`` already (by position).
 
     MOQ parts are repaired first; then the MILP gets the parts whose repair left a gap
     that matters (:func:`_needs_milp`, judged against the whole instance), smallest
     first, with the time left.
     """
-    results = _in_batches(parts, functools.partial(_solve_batch, options=options), deadline,
-                          executor)
+    rest = [k for k in range(len(parts)) if k not in solved]
+    found = iter(_in_batches([parts[k] for k in rest],
+                             functools.partial(_solve_batch, options=options), deadline,
+                             executor))
+    results = [solved[k] if k in solved else next(found) for k in range(len(parts))]
     if options.min_shipment > 0:
         return results
     total = sum(r.bound for r in results)
@@ -966,7 +1031,8 @@ def _fill_one_buyer(part: _Part, upper: FloatArray) -> FloatArray:
     """The LP of a part with one buyer, exactly: its lots by score (ties: pair order),
     each up to its capacity and pair bound, until the buyer's quantity is reached (no
     pair of negative score). Most parts of small instances have one buyer (48 of 81 at
-    2,000 x 300); this spares them a solver call."""
+    2,000 x 300); this spares them a solver call, and :func:`_fill_singles` does the
+    same for all of them at once."""
     order = np.lexsort((np.arange(len(part.score)), -part.score))
     room = np.where(part.score < 0, 0.0, np.minimum(upper, part.capacity[part.lot]))[order]
     before = np.cumsum(room) - room

@@ -532,6 +532,34 @@ def test_a_layout_made_once_serves_every_score():
 
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_parts_with_one_buyer_filled_together_as_one_at_a_time(seed):
+    # Many one-buyer parts (ties, negative scores, MOQs some can and some cannot reach,
+    # lots bigger and smaller than the buyer) filled in one table are solved as each one
+    # alone is (the per-part path); parts with an MOQ and a negative score are left to it.
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 12, 15)
+    buyer = np.repeat(np.arange(15), sizes)
+    lot = np.arange(len(buyer))
+    score = rng.choice([-0.2, 0.3, 0.5, 0.5, 0.9], len(buyer))
+    capacity = rng.integers(1, 40, len(lot)) * 50.0
+    demand = rng.integers(1, 30, 15) * 100.0
+    # Some MOQs above the request: such a buyer is never served.
+    moq = np.where(rng.random(15) < 0.5, demand * rng.uniform(0.2, 1.2, 15), 0.0)
+    layout = _solve.part_layout(lot, buyer, capacity=capacity, demand=demand, moq=moq)
+    assert len(layout.singles.part) == 15
+    filled = _solve._fill_singles(layout.singles, score[layout.order])
+    options = _solve._Options(0.0, "auto", _solve.EXACT_MAX_PAIRS, "highs-ds", 1e-4)
+    negative_with_moq = [k for k in range(15) if moq[k] > 0 and (score[buyer == k] < 0).any()]
+    assert sorted(set(range(15)) - set(filled)) == negative_with_moq
+    for k, res in filled.items():
+        part = _solve.replace(layout.parts[k], score=score[layout.order][layout.pieces[k]])
+        alone = _solve._solve_part(part, options, None)
+        assert res.x.tolist() == alone.x.tolist()
+        assert (res.objective, res.bound, res.status) == pytest.approx(
+            (alone.objective, alone.bound, alone.status))
+
+
 def test_objective_is_the_same_with_any_number_of_blas_threads():
     # A BLAS dot product splits a long vector over its threads, so its last digits
     # depend on how many there are; the solver's sums do not.
