@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FlowResult", "flow_available", "transport_flow"]
+__all__ = ["FlowBatch", "FlowResult", "TransportBounds", "flow_available", "flow_batch",
+           "transport_flow"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 #: Score steps per unit of score (more makes OR-Tools' cost scaling slower).
 SCORE_STEPS = 1e6
@@ -144,3 +147,148 @@ def transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
         rounded = int(np.count_nonzero(inexact))
     slack = total / per_kg / scale + top * rounded / per_kg
     return FlowResult("optimal", flow, slack)
+
+
+class TransportBounds(NamedTuple):
+    """The bounds of one transportation LP, as :func:`transport_flow` takes them."""
+
+    lot: IntArray
+    buyer: IntArray
+    capacity: FloatArray
+    demand: FloatArray
+    upper: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class FlowBatch:
+    """Transportation LPs (without floors) to be solved together as one network of
+    disjoint parts, for any scores: one OR-Tools call instead of one per problem, as
+    small problems cost more in calls than in solving. Made once by :func:`flow_batch`;
+    :meth:`solve` takes the scores.
+
+    Each problem keeps its own units (kg, or grams when a bound is not whole kg) and
+    score steps, as :func:`transport_flow` counts them, so its flows are an optimum of it
+    alone with the same slack; they may be another of its optima than a solve of it
+    alone finds.
+    """
+
+    problems: tuple[TransportBounds, ...]
+    n_pairs: IntArray  # per problem
+    per_kg: IntArray  # units per kg, per problem
+    total: IntArray  # most units any plan ships, per problem
+    rounded: IntArray  # bounds rounded down to whole units, per problem
+    tails: IntArray  # the arcs of every problem with something to ship
+    heads: IntArray
+    caps: IntArray
+    supplies: IntArray
+    pair_arcs: IntArray  # the arc of each pair (of a problem with something to ship), else -1
+
+    def solve(self, score: FloatArray) -> list[FlowResult]:
+        """:func:`transport_flow` of each problem, with ``score``, the scores of every
+        problem's pairs one problem after the other.
+
+        Examples
+        --------
+        >>> batch = flow_batch([
+        ...     TransportBounds(np.array([0, 0]), np.array([0, 1]), np.array([10.0]),
+        ...                     np.array([6.0, 8.0]), np.array([6.0, 8.0])),
+        ...     TransportBounds(np.array([0]), np.array([0]), np.array([2.5]),
+        ...                     np.array([4.0]), np.array([2.5]))])
+        >>> [r.flow.tolist() for r in batch.solve(np.array([0.9, 0.5, 0.2]))]
+        [[6.0, 4.0], [2.5]]
+        """
+        from ortools.graph.python import min_cost_flow
+
+        n = self.n_pairs
+        first = np.cumsum(n) - n
+        live = self.total > 0
+        top = np.ones(len(n))
+        filled = n > 0
+        top[filled] = np.maximum.reduceat(np.abs(score), first[filled])  # up to the next
+        top[top == 0] = 1.0
+        # Scales as transport_flow finds them (math's log10, not numpy's, for its digits).
+        scale = np.array([min(SCORE_STEPS, 10.0 ** math.floor(math.log10(_MAX_COST / (t * u))))
+                          if t > 0 else 1.0 for t, u in zip(self.total.tolist(), top.tolist(),
+                                                           strict=True)])
+        flow = np.zeros(len(score))
+        solved = False
+        if (scale[live] >= 1e3).all() and (self.total * top * scale)[live].sum() <= _MAX_COST:
+            of_pair = np.repeat(np.arange(len(n)), n)
+            on = self.pair_arcs >= 0
+            costs = np.zeros(len(self.tails), np.int64)
+            costs[self.pair_arcs[on]] = -np.round(score[on] * scale[of_pair[on]])
+            mcf = min_cost_flow.SimpleMinCostFlow()
+            arcs = mcf.add_arcs_with_capacity_and_unit_cost(self.tails, self.heads, self.caps,
+                                                            costs)
+            mcf.set_nodes_supplies(np.arange(len(self.supplies), dtype=np.int64),
+                                   self.supplies)
+            if mcf.solve() == mcf.OPTIMAL:
+                flow[on] = np.asarray(mcf.flows(arcs[self.pair_arcs[on]]),
+                                      np.float64) / self.per_kg[of_pair[on]]
+                solved = True
+        if not solved:  # each on its own: too large for 64-bit costs together, or failed
+            return [transport_flow(score[a:a + m], p.lot, p.buyer, capacity=p.capacity,
+                                   demand=p.demand, upper=p.upper) for a, m, p in zip(
+                first.tolist(), n.tolist(), self.problems, strict=True)]
+        total, per_kg = self.total, self.per_kg
+        slack = np.where(live, total / per_kg / scale + top * self.rounded / per_kg, 0.0)
+        return [FlowResult("optimal", flow[a:a + m], v) for a, m, v in zip(
+            first.tolist(), n.tolist(), slack.tolist(), strict=True)]
+
+
+def flow_batch(problems: Sequence[TransportBounds]) -> FlowBatch:
+    """The :class:`FlowBatch` of these problems: their networks as :func:`transport_flow`
+    makes them, numbered one after the other (lots, buyers, a source and a sink each)."""
+    n_l, n_b, n = (np.array([len(getattr(p, f)) for p in problems], np.int64)
+                   for f in ("capacity", "demand", "lot"))
+    k = np.arange(len(problems))
+    of_lot, of_buyer, of_pair = np.repeat(k, n_l), np.repeat(k, n_b), np.repeat(k, n)
+    lot, buyer, capacity, demand, upper = (
+        np.concatenate([getattr(p, f) for p in problems]) if problems else np.zeros(0)
+        for f in TransportBounds._fields)
+    lot, buyer = lot.astype(np.int64), buyer.astype(np.int64)
+    inexact_kg = (np.bincount(of_lot, capacity != np.round(capacity), len(k))
+                  + np.bincount(of_buyer, demand != np.round(demand), len(k))
+                  + np.bincount(of_pair, upper != np.round(upper), len(k)))
+    per_kg = np.where(inexact_kg > 0, 1000, 1)
+
+    def units(kg: FloatArray, of: IntArray) -> tuple[IntArray, BoolArray]:
+        scaled = kg * per_kg[of]  # grams rounded down; whole kg are their own units
+        whole = np.where(per_kg[of] == 1, kg, np.floor(scaled + 1e-6)).astype(np.int64)
+        return whole, whole != scaled
+
+    (cap_u, cap_cut), (demand_u, demand_cut), (upper_u, upper_cut) = (
+        units(capacity, of_lot), units(demand, of_buyer), units(upper, of_pair))
+    first_lot, first_buyer = np.cumsum(n_l) - n_l, np.cumsum(n_b) - n_b
+    total = np.minimum(np.bincount(of_lot, cap_u, len(k)),
+                       np.bincount(of_buyer, demand_u, len(k))).astype(np.int64)
+    live = (n > 0) & (total > 0)
+    # A pair bound counts as rounded only where it is tighter than its lot's and buyer's.
+    tighter = upper_u < np.minimum(cap_u[first_lot[of_pair] + lot],
+                                   demand_u[first_buyer[of_pair] + buyer])
+    rounded = np.where(per_kg == 1, 0, np.bincount(of_lot, cap_cut, len(k))
+                       + np.bincount(of_buyer, demand_cut, len(k))
+                       + np.bincount(of_pair, upper_cut & tighter, len(k))).astype(np.int64)
+    # Nodes of a problem: its lots, its buyers, a source and a sink; arcs: source -> lot,
+    # lot -> buyer (the pairs), buyer -> sink, source -> sink.
+    size = np.where(live, n_l + n_b + 2, 0)
+    first_node = np.cumsum(size) - size
+    source = first_node + n_l + n_b
+    on_lot, on_buyer, on_pair = live[of_lot], live[of_buyer], live[of_pair]
+    lot_node = (first_node[of_lot] + np.arange(len(capacity)) - first_lot[of_lot])[on_lot]
+    buyer_node = (first_node[of_buyer] + n_l[of_buyer] + np.arange(len(demand))
+                  - first_buyer[of_buyer])[on_buyer]
+    at = first_node[of_pair[on_pair]]
+    pair_arcs = np.full(len(lot), -1, np.int64)
+    pair_arcs[on_pair] = len(lot_node) + np.arange(int(on_pair.sum()))
+    supplies = np.zeros(int(size.sum()), np.int64)
+    supplies[source[live]], supplies[source[live] + 1] = total[live], -total[live]
+    return FlowBatch(
+        tuple(problems), n, per_kg, total, rounded,
+        tails=np.concatenate([source[of_lot[on_lot]], at + lot[on_pair], buyer_node,
+                              source[live]]),
+        heads=np.concatenate([lot_node, at + n_l[of_pair[on_pair]] + buyer[on_pair],
+                              source[of_buyer[on_buyer]] + 1, source[live] + 1]),
+        caps=np.concatenate([cap_u[on_lot], upper_u[on_pair], demand_u[on_buyer],
+                             total[live]]),
+        supplies=supplies, pair_arcs=pair_arcs)

@@ -47,7 +47,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
-from ._flow import transport_flow
+from ._flow import FlowBatch, FlowResult, TransportBounds, flow_batch, transport_flow
 from ._parallel import map_ordered
 
 __all__ = ["LP_METHOD", "PartLayout", "Solution", "part_layout", "solve_assignment"]
@@ -94,6 +94,9 @@ DIVE_HOLD = 0.5
 #: Parts with one buyer and at most this many pairs are filled together, in one pass
 #: over a table with a row per part (larger ones one by one).
 SINGLE_MAX_PAIRS = 256
+#: Parts of at most this many pairs have their first LP solved together, as one
+#: min-cost flow (OR-Tools backend).
+TOGETHER_MAX_PAIRS = 100
 #: Gap below which a plan is optimal whatever ``mip_gap`` says (rounding of the objective).
 _EXACT_GAP = 1e-9
 #: Tasks the parts are batched into when an executor is given.
@@ -142,6 +145,7 @@ class _Part:
     cover_group: IntArray  # local group (0..n_groups-1) of each covering lot
     n_groups: int
     start: _Result | None = None  # a feasible plan to improve on (the repaired one)
+    lp: FlowResult | None = None  # the LP's flow with ``upper``, solved with other parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,10 +244,14 @@ def solve_assignment(
                        mip_gap)
     arrays = (score, lot, buyer, capacity, demand, moq)
     filled = _fill_singles(layout.singles, score) if min_shipment <= 0 else {}
-    results = _solve_parts([part if k in filled else replace(part, score=score[pairs])
-                            for k, (part, pairs) in enumerate(zip(layout.parts, pieces,
-                                                                   strict=True))],
-                           options, deadline, executor, filled)
+    parts = [part if k in filled else replace(part, score=score[pairs])
+             for k, (part, pairs) in enumerate(zip(layout.parts, pieces, strict=True))]
+    together = layout.together
+    if lp_method == "ortools" and min_shipment <= 0 and len(together.part):
+        for k, lp in zip(together.part.tolist(), together.batch.solve(score[together.pair]),
+                         strict=True):
+            parts[k] = replace(parts[k], lp=lp)
+    results = _solve_parts(parts, options, deadline, executor, filled)
     for pairs, res in zip(pieces, results, strict=True):
         flow[pairs] = res.x
     uncovered = no_groups
@@ -300,6 +308,7 @@ class PartLayout:
     pieces: tuple[IntArray, ...]  # pairs of each part, in canonical order
     parts: tuple[_Part, ...]  # each part without its scores
     singles: _Singles  # the parts with one buyer that are filled together
+    together: _Together  # the small parts whose first LPs are solved together
 
 
 def part_layout(lot: IntArray, buyer: IntArray, *, capacity: FloatArray, demand: FloatArray,
@@ -318,7 +327,8 @@ def part_layout(lot: IntArray, buyer: IntArray, *, capacity: FloatArray, demand:
     order = np.lexsort((buyer, lot))
     lot, buyer = lot[order], buyer[order]
     if len(lot) == 0:
-        return PartLayout(0, order, np.zeros(0, np.int64), (), (), _singles((), ()))
+        return PartLayout(0, order, np.zeros(0, np.int64), (), (), _singles((), ()),
+                          _together((), (), set()))
     graph = sparse.coo_matrix((np.ones(len(lot)), (lot, n_lots + buyer)),
                               shape=(n_lots + n_buyers,) * 2)
     _, label = connected_components(graph, directed=False)
@@ -331,7 +341,30 @@ def part_layout(lot: IntArray, buyer: IntArray, *, capacity: FloatArray, demand:
                                      group=np.full(n_lots, -1, np.int64), coverage_kg=0.0,
                                      cover_groups=none), score=np.zeros(0))
                   for pairs in pieces)
-    return PartLayout(len(lot), order, pair_part, pieces, parts, _singles(parts, pieces))
+    singles = _singles(parts, pieces)
+    return PartLayout(len(lot), order, pair_part, pieces, parts, singles,
+                      _together(parts, pieces, set(singles.part.tolist())))
+
+
+@dataclass(frozen=True, slots=True)
+class _Together:
+    """The parts of at most ``TOGETHER_MAX_PAIRS`` pairs (but those filled as singles)
+    whose first LPs are solved as one network (OR-Tools backend, no minimum shipment)."""
+
+    part: IntArray
+    pair: IntArray  # their pairs in canonical order, one part after the other
+    batch: FlowBatch
+
+
+def _together(parts: tuple[_Part, ...], pieces: tuple[IntArray, ...],
+              singles: set[int]) -> _Together:
+    chosen = [k for k, part in enumerate(parts)
+              if k not in singles and len(part.score) <= TOGETHER_MAX_PAIRS]
+    return _Together(np.array(chosen, np.int64),
+                     np.concatenate([pieces[k] for k in chosen] or [np.zeros(0, np.int64)]),
+                     flow_batch([TransportBounds(parts[k].lot, parts[k].buyer,
+                                                 parts[k].capacity, parts[k].demand,
+                                                 parts[k].upper) for k in chosen]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1008,8 +1041,9 @@ def _solve_lp(part: _Part, upper: FloatArray, time_limit: float | None,
         value = _value(part.score, x)
         return _Result(x, value, value, "optimal", none)
     if lp_method == "ortools":
-        flow = transport_flow(part.score, part.lot, part.buyer, capacity=part.capacity,
-                              demand=part.demand, upper=upper)
+        flow = part.lp if part.lp is not None and upper is part.upper else transport_flow(
+            part.score, part.lot, part.buyer, capacity=part.capacity, demand=part.demand,
+            upper=upper)
         if flow.status == "optimal":
             x = _clean(flow.flow, upper)
             value = _value(part.score, x)

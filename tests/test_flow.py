@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import linprog
 
-from matching._flow import flow_available, transport_flow
+from matching._flow import TransportBounds, flow_available, flow_batch, transport_flow
 
 pytest.importorskip("ortools")
 
@@ -151,3 +151,41 @@ def test_solver_option_is_checked():
     with pytest.raises(ValueError, match=r"The 'solver' option must be one of auto, highs, "
                                          r"ortools; got 'cplex' instead\."):
         matching.Config(solver="cplex")
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_problems_solved_together_as_each_alone(seed):
+    # Problems in kg and in grams, with nothing to ship, with pair bounds tighter than
+    # their lot's and buyer's, and of different sizes: solved as one network, each gets
+    # an optimum of its own problem (the same value as solved alone, within the steps),
+    # the same slack and status, and its flows keep its bounds.
+    rng = np.random.default_rng(seed)
+    problems = []
+    for j in range(int(rng.integers(1, 12))):
+        score, lot, buyer, capacity, demand, upper = instance(
+            seed * 100 + j, int(rng.integers(1, 8)), int(rng.integers(1, 6)), 0.6,
+            whole_kg=bool(rng.random() < 0.5))
+        if len(score) == 0:
+            continue
+        if rng.random() < 0.2:
+            capacity = np.zeros_like(capacity)  # nothing to ship
+        tight = rng.random(len(score)) < 0.3
+        upper = np.where(tight, np.floor(upper * 0.5) + 0.25, upper)
+        problems.append((score, TransportBounds(lot, buyer, capacity, demand,
+                                                np.minimum(upper, capacity[lot]))))
+    together = flow_batch([p for _, p in problems]).solve(
+        np.concatenate([score for score, _ in problems]))
+    assert len(together) == len(problems)
+    for (score, p), res in zip(problems, together, strict=True):
+        alone = transport_flow(score, p.lot, p.buyer, capacity=p.capacity, demand=p.demand,
+                               upper=p.upper)
+        assert (res.status, res.slack) == (alone.status, alone.slack)
+        x = res.flow
+        assert np.all(x >= 0) and np.all(x <= p.upper + 1e-9)
+        assert np.all(np.bincount(p.lot, x, len(p.capacity)) <= p.capacity + 1e-9)
+        assert np.all(np.bincount(p.buyer, x, len(p.demand)) <= p.demand + 1e-9)
+        assert score @ x == pytest.approx(score @ alone.flow, abs=1e-6 * (1 + x.sum()))
+
+
+def test_no_problems_solved_together():
+    assert flow_batch([]).solve(np.zeros(0)) == []
