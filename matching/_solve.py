@@ -403,7 +403,7 @@ def _fill_singles(singles: _Singles, score: FloatArray) -> dict[int, _Result]:
     better there)."""
     padding = singles.pair < 0
     s = np.where(padding, 0.0, score[singles.pair])
-    keep = ~((singles.moq > 0) & (np.where(padding, 0.0, s) < 0).any(axis=1))
+    keep = ~((singles.moq > 0) & (s < 0).any(axis=1))
     s, padding = s[keep], padding[keep]
     room = np.where(s < 0, 0.0, singles.room[keep])
     # By score, best first (ties: pair order); padding carries nothing wherever it sorts.
