@@ -244,13 +244,11 @@ def solve_assignment(
                        mip_gap)
     arrays = (score, lot, buyer, capacity, demand, moq)
     filled = _fill_singles(layout.singles, score) if min_shipment <= 0 else {}
-    parts = [part if k in filled else replace(part, score=score[pairs])
-             for k, (part, pairs) in enumerate(zip(layout.parts, pieces, strict=True))]
     together = layout.together
-    if lp_method == "ortools" and min_shipment <= 0 and len(together.part):
-        for k, lp in zip(together.part.tolist(), together.batch.solve(score[together.pair]),
-                         strict=True):
-            parts[k] = replace(parts[k], lp=lp)
+    lps = dict(zip(together.part.tolist(), together.batch.solve(score[together.pair]),
+                   strict=True)) if lp_method == "ortools" and min_shipment <= 0 else {}
+    parts = [part if k in filled else replace(part, score=score[pairs], lp=lps.get(k))
+             for k, (part, pairs) in enumerate(zip(layout.parts, pieces, strict=True))]
     results = _solve_parts(parts, options, deadline, executor, filled)
     for pairs, res in zip(pieces, results, strict=True):
         flow[pairs] = res.x
