@@ -27,13 +27,21 @@ from ._explain import (
     ranges,
 )
 from ._logistics import FIRST_LEGS, PortNetwork
-from ._plan import Allocation, LotRecord, Member, UnmatchedDemand, UnmatchedSupply
+from ._plan import (
+    ALLOCATION_FIELDS,
+    Allocation,
+    LotRecord,
+    Member,
+    UnmatchedDemand,
+    UnmatchedSupply,
+)
 from ._product_match import ProductMatch
 from ._taxonomy import Taxonomy
 from ._weights import FEATURES
 
-__all__ = ["PlanBasis", "allocated_pairs", "allocated_per_row", "allocations", "by_product",
-           "by_province", "plan_basis", "unmatched_demand", "unmatched_supply"]
+__all__ = ["PlanBasis", "allocated_pairs", "allocated_per_row", "allocation_columns",
+           "allocations", "by_product", "by_province", "plan_basis", "unmatched_demand",
+           "unmatched_supply"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -234,32 +242,62 @@ def allocated_pairs(candidates: Candidates, flow: FloatArray) -> IntArray:
     return used[np.lexsort((candidates.lot[used], candidates.buyer[used]))]
 
 
-def allocations(basis: PlanBasis, used: IntArray, *, lots: Lots, candidates: Candidates,
-                flow: FloatArray, scores: FloatArray, network: PortNetwork
-                ) -> list[Allocation]:
-    """One record per pair of ``used`` (:func:`allocated_pairs`); members share the kg in
-    proportion to their offers."""
+def allocation_columns(basis: PlanBasis, used: IntArray, kg: FloatArray, score: FloatArray, *,
+                       lots: Lots, candidates: Candidates, network: PortNetwork,
+                       names: Sequence[str] = ALLOCATION_FIELDS) -> list[list[Any]]:
+    """The values of the fields ``names`` (of :class:`Allocation`) of the allocation of
+    each pair of ``used`` (:func:`allocated_pairs`, or a part of them) with ``kg`` and
+    ``score`` (one per pair of ``used``): one list per name, made with array operations;
+    members share the kg in proportion to their offers.
+
+    Raises
+    ------
+    KeyError
+        For a name that is not a field of :class:`Allocation`.
+    """
     c = candidates
-    lot = c.lot[used]
-    kg = flow[used]
-    # A lot shipped whole to one buyer has the members of its lot record (same kg).
-    whole = kg == lots.quantity_kg[lot]
-    part = iter(_member_tuples(lots.member_ptr, basis.member_supplier, lot[~whole], kg[~whole],
-                               basis.member_share))
-    records = basis.lot_records
-    members = [records[i].members if w else next(part)
-               for i, w in zip(lot.tolist(), whole.tolist(), strict=True)]
-    product = lots.product[lot].tolist()
-    product_ids, hs_codes, locode = basis.product_ids, basis.hs_codes, network.locode
-    return list(map(  # Allocation's fields, in order
-        Allocation, map(basis.buyer_ids.__getitem__, c.buyer[used].tolist()),
-        map(lots.lot_id.__getitem__, lot.tolist()), map(product_ids.__getitem__, product),
-        map(hs_codes.__getitem__, product), kg.tolist(), scores[used].tolist(),
-        map(dict, map(zip, itertools.repeat(FEATURES), c.features[used].tolist())),
-        map(locode.__getitem__, c.origin_port[used].tolist()),
-        map(locode.__getitem__, c.destination_port[used].tolist()),
-        c.landed_usd[used].tolist(), c.transit_days[used].tolist(),
-        map(FIRST_LEGS.__getitem__, c.first_leg[used].tolist()), members))
+
+    def members() -> list[Any]:
+        lot = c.lot[used]
+        # A lot shipped whole to one buyer has the members of its lot record (same kg).
+        whole = kg == lots.quantity_kg[lot]
+        part = iter(_member_tuples(lots.member_ptr, basis.member_supplier, lot[~whole],
+                                   kg[~whole], basis.member_share))
+        records = basis.lot_records
+        return [records[i].members if w else next(part)
+                for i, w in zip(lot.tolist(), whole.tolist(), strict=True)]
+
+    def of_product(texts: Sequence[str]) -> list[Any]:
+        return list(map(texts.__getitem__, lots.product[c.lot[used]].tolist()))
+
+    def of_port(port: IntArray) -> list[Any]:
+        return list(map(network.locode.__getitem__, port[used].tolist()))
+
+    column: dict[str, Callable[[], list[Any]]] = {
+        "buyer_id": lambda: list(map(basis.buyer_ids.__getitem__, c.buyer[used].tolist())),
+        "lot_id": lambda: list(map(lots.lot_id.__getitem__, c.lot[used].tolist())),
+        "product_id": lambda: of_product(basis.product_ids),
+        "hs_code": lambda: of_product(basis.hs_codes),
+        "quantity_kg": kg.tolist,
+        "score": score.tolist,
+        "score_breakdown": lambda: list(map(dict, map(zip, itertools.repeat(FEATURES),
+                                                      c.features[used].tolist()))),
+        "origin_port": lambda: of_port(c.origin_port),
+        "destination_port": lambda: of_port(c.destination_port),
+        "landed_cost_usd_per_kg": c.landed_usd[used].tolist,
+        "transit_days": c.transit_days[used].tolist,
+        "first_leg": lambda: list(map(FIRST_LEGS.__getitem__, c.first_leg[used].tolist())),
+        "members": members,
+    }
+    return [column[name]() for name in names]
+
+
+def allocations(basis: PlanBasis, used: IntArray, kg: FloatArray, score: FloatArray, *,
+                lots: Lots, candidates: Candidates, network: PortNetwork) -> list[Allocation]:
+    """One record per pair of ``used`` (:func:`allocated_pairs`, or a part of them) with
+    ``kg`` and ``score`` (one per pair of ``used``), from :func:`allocation_columns`."""
+    return list(map(Allocation, *allocation_columns(basis, used, kg, score, lots=lots,
+                                                    candidates=candidates, network=network)))
 
 
 def allocated_per_row(basis: PlanBasis, *, lots: Lots, lot_used: FloatArray,

@@ -26,6 +26,7 @@ from ._logistics import PortNetwork, default_network
 from ._parallel import check_executor, map_chunks
 from ._plan import (
     Allocation,
+    AllocationTable,
     CandidateTable,
     Plan,
     Summary,
@@ -406,8 +407,8 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
     outcome = Outcome.build(c, flow, scores, n_lots=len(lots), n_buyers=len(buyer_ids),
                             min_shipment=cfg.min_shipment_kg, index=basis.pairs)
     used = _assemble.allocated_pairs(c, flow)
-    allocations = _assemble.allocations(basis, used, lots=lots, candidates=c, flow=flow,
-                                        scores=scores, network=p.network)
+    allocations = AllocationTable(used, flow[used], scores[used], basis=basis, lots=lots,
+                                  candidates=c, network=p.network)
     candidate_records = CandidateTable(lots.lot_id, buyer_ids, c.lot, c.buyer, scores)
     allocated = _assemble.allocated_per_row(basis, lots=lots, lot_used=outcome.lot_used,
                                             n_rows=len(p.supply))
@@ -439,7 +440,7 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
     stories = Stories(buyer_ids, lambda b: _story(
         p, b, buyer_ids, allocations[of_buyer[b]:of_buyer[b + 1]],
         unmatched_of.get(buyer_ids[b], []), scores, in_plan, outcome))
-    return Plan(tuple(allocations), basis.lot_records, candidate_records, tuple(unmatched_supply),
+    return Plan(allocations, basis.lot_records, candidate_records, tuple(unmatched_supply),
                 tuple(unmatched_demand), summary, stories)
 
 
@@ -488,7 +489,7 @@ _FIRST_LEG_NOTE = {"truck": "", "feeder": " (feeder ship from the hub)",
                    "flight": " (domestic flight from the hub)"}
 
 
-def _story(p: Prepared, b: int, buyer_ids: list[str], mine: list[Allocation],
+def _story(p: Prepared, b: int, buyer_ids: list[str], mine: Sequence[Allocation],
            unmatched: list[UnmatchedDemand], scores: FloatArray,
            in_plan: npt.NDArray[np.bool_], outcome: Outcome) -> tuple[str, ...]:
     """The story of buyer ``b``; ``mine`` and ``unmatched`` hold its allocations and its

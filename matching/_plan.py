@@ -6,10 +6,12 @@ import copy
 import io
 import itertools
 import os
+from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from pathlib import Path
-from typing import IO, Any, Literal, get_args, overload
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, get_args, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -20,8 +22,17 @@ from ._optional import require
 from ._plan_json import candidates_csv, field_names, plan_json_bytes, plan_json_chunks
 from ._weights import FEATURES
 
-__all__ = ["Allocation", "Candidate", "CandidateTable", "LotRecord", "Member", "Plan", "Summary",
-           "UnmatchedDemand", "UnmatchedSupply", "csv_files"]
+if TYPE_CHECKING:
+    from ._assemble import PlanBasis
+    from ._candidates import Candidates
+    from ._consolidate import Lots
+    from ._logistics import PortNetwork
+
+__all__ = ["ALLOCATION_FIELDS", "Allocation", "AllocationTable", "Candidate", "CandidateTable",
+           "LotRecord", "Member", "Plan", "Summary", "UnmatchedDemand", "UnmatchedSupply",
+           "allocation_column", "csv_files"]
+
+R = TypeVar("R")
 
 Table = Literal["allocations", "lots", "candidates", "unmatched_supply", "unmatched_demand",
                 "by_province", "by_product"]
@@ -60,6 +71,10 @@ class Allocation:
     members: tuple[Member, ...]
 
 
+#: The fields of :class:`Allocation`, in order.
+ALLOCATION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Allocation))
+
+
 @dataclass(frozen=True, slots=True)
 class LotRecord:
     """A consolidated lot: one product from one region, shipped from one hub (its
@@ -84,7 +99,45 @@ class Candidate:
     score: float
 
 
-class CandidateTable(Sequence[Candidate]):
+class _RecordTable(Sequence[R]):
+    """A read-only sequence of records kept as arrays, made into records only when read,
+    that compares, hashes and pickles like the tuple of records it stands for (what
+    :class:`CandidateTable` and :class:`AllocationTable` share)."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def _one(self, k: int) -> R:
+        """The record at position ``k`` (``0 <= k < len(self)``)."""
+
+    @abstractmethod
+    def _slice(self, part: slice) -> tuple[R, ...]:
+        """The records of ``part``."""
+
+    @overload
+    def __getitem__(self, index: int) -> R: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[R, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> R | tuple[R, ...]:
+        if isinstance(index, slice):
+            return self._slice(index)
+        return self._one(range(len(self))[index])  # IndexError, negative indices: as a tuple
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _RecordTable | tuple):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (tuple(self),))
+
+
+class CandidateTable(_RecordTable[Candidate]):
     """The candidate pairs of a plan as a read-only sequence of :class:`Candidate`, kept as
     arrays (lot index, buyer index, score) and made into records only when read: one
     record per pair costs seconds and gigabytes at national scale.
@@ -117,18 +170,12 @@ class CandidateTable(Sequence[Candidate]):
     def __len__(self) -> int:
         return len(self._lot)
 
-    @overload
-    def __getitem__(self, index: int) -> Candidate: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Candidate, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> Candidate | tuple[Candidate, ...]:
-        if isinstance(index, slice):
-            return tuple(self._records(index))
-        k = range(len(self))[index]  # IndexError and negative indices as for a tuple
+    def _one(self, k: int) -> Candidate:
         return Candidate(self._lot_ids[int(self._lot[k])], self._buyer_ids[int(self._buyer[k])],
                          float(self._score[k]))
+
+    def _slice(self, part: slice) -> tuple[Candidate, ...]:
+        return tuple(self._records(part))
 
     def _records(self, part: slice = slice(None)) -> Iterator[Candidate]:
         lot_ids, buyer_ids = self._lot_ids, self._buyer_ids
@@ -138,17 +185,6 @@ class CandidateTable(Sequence[Candidate]):
 
     def __iter__(self) -> Iterator[Candidate]:
         return self._records()
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, CandidateTable | tuple):
-            return len(self) == len(other) and tuple(self) == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (tuple, (tuple(self),))
 
     def __repr__(self) -> str:
         return f"CandidateTable({len(self)} pairs)"
@@ -165,6 +201,113 @@ class CandidateTable(Sequence[Candidate]):
         return [{"lot_id": lot_ids[lot], "buyer_id": buyer_ids[buyer], "score": round(score, 6)}
                 for lot, buyer, score in zip(self._lot.tolist(), self._buyer.tolist(),
                                              self._score.tolist(), strict=True)]
+
+
+class AllocationTable(_RecordTable[Allocation]):
+    """The allocations of a plan as a read-only sequence of :class:`Allocation`, kept as
+    arrays (the allocated pairs in plan order, their kg and score) with references to
+    what their records are made of (the candidate pairs, lots, plan basis and port
+    network), and made into records only when read: a re-solve whose allocations nobody
+    reads, or of which a weight sweep only counts kg per lot and buyer
+    (:meth:`column`), makes none.
+
+    Reading one record or iterating makes all of them at once (array operations, as a
+    plan used to make them) and keeps them, so later reads cost nothing; a slice read
+    first makes only its own records (a buyer's story reads its buyer's slice). It
+    compares, hashes and pickles like the tuple of records it stands for (a pickled
+    plan's allocations are that tuple).
+
+    Examples
+    --------
+    >>> import matching
+    >>> plan = matching.match(matching.demo_supply(), matching.demo_demand())
+    >>> table = plan.allocations
+    >>> table
+    AllocationTable(24 allocations, 321,033 kg)
+    >>> table.column("buyer_id")[:3], table.column("quantity_kg")[:3]
+    (['RFQ-AE-05', 'RFQ-AE-05', 'RFQ-CN-02'], [750.0, 600.0, 700.0])
+    >>> [a.product_id for a in table[:2]], table[-1].first_leg
+    (['avocado_oil', 'avocado_oil'], 'truck')
+    >>> table == tuple(table), len(table), table[0] is table[0]
+    (True, 24, True)
+    """
+
+    __slots__ = ("_basis", "_built", "_candidates", "_kg", "_lots", "_network", "_score",
+                 "_used")
+
+    def __init__(self, used: npt.NDArray[np.int64], kg: npt.NDArray[np.float64],
+                 score: npt.NDArray[np.float64], *, basis: PlanBasis, lots: Lots,
+                 candidates: Candidates, network: PortNetwork) -> None:
+        if not len(used) == len(kg) == len(score):
+            raise ValueError(f"AllocationTable needs as many pairs, kg and scores; got "
+                             f"{len(used)}, {len(kg)} and {len(score)} instead.")
+        self._used, self._kg, self._score = used, kg, score
+        self._basis, self._lots, self._candidates, self._network = (basis, lots, candidates,
+                                                                    network)
+        self._built: tuple[Allocation, ...] | None = None
+
+    def __len__(self) -> int:
+        return len(self._used)
+
+    def _make(self, part: slice) -> tuple[Allocation, ...]:
+        """The records of the pairs of ``part``, made in one batch."""
+        from ._assemble import allocations
+
+        with gc_paused():  # many small objects, no cycles
+            return tuple(allocations(self._basis, self._used[part], self._kg[part],
+                                     self._score[part], lots=self._lots,
+                                     candidates=self._candidates, network=self._network))
+
+    def _all(self) -> tuple[Allocation, ...]:
+        """Every record, made on the first read and kept."""
+        if self._built is None:
+            self._built = self._make(slice(None))
+        return self._built
+
+    def _one(self, k: int) -> Allocation:
+        return self._all()[k]
+
+    def _slice(self, part: slice) -> tuple[Allocation, ...]:
+        if self._built is None and range(len(self))[part] != range(len(self)):
+            return self._make(part)
+        return self._all()[part]
+
+    def __iter__(self) -> Iterator[Allocation]:
+        return iter(self._all())
+
+    def __reversed__(self) -> Iterator[Allocation]:
+        return reversed(self._all())
+
+    def __repr__(self) -> str:
+        return f"AllocationTable({len(self):,} allocations, {float(self._kg.sum()):,.0f} kg)"
+
+    def column(self, name: str) -> list[Any]:
+        """The value of the field ``name`` of :class:`Allocation` for every allocation, in
+        order, without making the records (or from them, once made).
+
+        Raises
+        ------
+        ValueError
+            When ``name`` is not a field of :class:`Allocation`.
+        """
+        if name not in ALLOCATION_FIELDS:
+            raise ValueError(f"The 'name' parameter of AllocationTable.column must be one of "
+                             f"{', '.join(ALLOCATION_FIELDS)}; got {name!r} instead.")
+        if self._built is not None:
+            return list(map(attrgetter(name), self._built))
+        from ._assemble import allocation_columns
+
+        return allocation_columns(self._basis, self._used, self._kg, self._score,
+                                  lots=self._lots, candidates=self._candidates,
+                                  network=self._network, names=(name,))[0]
+
+
+def allocation_column(allocations: Sequence[Allocation], name: str) -> list[Any]:
+    """The field ``name`` of every allocation: :meth:`AllocationTable.column`, or read from
+    the records of any other sequence (a pickled plan's tuple)."""
+    if isinstance(allocations, AllocationTable):
+        return allocations.column(name)
+    return list(map(attrgetter(name), allocations))
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +465,12 @@ _PARTS = ("allocations", "lots", "candidates", "unmatched_supply", "unmatched_de
 class Plan:
     """The result of :func:`matching.match`: every kg in is allocated or explained.
 
+    ``allocations`` and ``candidates`` are read-only sequences of records that make
+    their records when first read (:class:`AllocationTable`, :class:`CandidateTable`);
+    they compare equal to, and pickle as, the tuples of those records.
+    ``plan.allocations.column("buyer_id")`` reads one field of every allocation without
+    making the records.
+
     Examples
     --------
     >>> import matching
@@ -332,7 +481,7 @@ class Plan:
     ['allocations', 'candidates', 'lots', 'summary', 'unmatched_demand', 'unmatched_supply']
     """
 
-    allocations: tuple[Allocation, ...]
+    allocations: Sequence[Allocation]
     lots: tuple[LotRecord, ...]
     candidates: Sequence[Candidate]
     unmatched_supply: tuple[UnmatchedSupply, ...]

@@ -372,6 +372,6 @@ def _pieces(plan: Any, indent: int | None) -> Iterator[str | bytes]:
             yield from _candidate_chunks(*value.arrays(), layout, 1)
         elif name == "summary":
             yield encoder.value(value, 1)
-        else:
-            yield from _table_chunks(encoder, value, layout)
+        else:  # the records made at once (a lazy table keeps them), encoded a batch at a time
+            yield from _table_chunks(encoder, tuple(value), layout)
     yield layout.newline(0) + "}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._optional import require
-from ._plan import Plan
+from ._plan import Plan, allocation_column
 from ._weights import FEATURES, Weights
 
 if TYPE_CHECKING:
@@ -49,7 +49,10 @@ def _grid(grid: Mapping[str, Iterable[float]], base: Weights) -> list[Weights]:
 
 
 def _flows(plan: Plan) -> dict[tuple[str, str], float]:
-    return {(a.buyer_id, a.lot_id): a.quantity_kg for a in plan.allocations}
+    """kg per buyer and lot of ``plan``'s allocations, read without their records."""
+    a = plan.allocations
+    return dict(zip(zip(allocation_column(a, "buyer_id"), allocation_column(a, "lot_id"),
+                        strict=True), allocation_column(a, "quantity_kg"), strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,7 @@ class Sensitivity:
                 "setting": i, **{f"weight_{k}": v for k, v in w.to_dict().items()},
                 "status": s.status, "objective": round(s.objective, 6),
                 "allocated_kg": round(s.allocated_kg, 6), "allocations": len(plan.allocations),
-                "buyers_served": len({a.buyer_id for a in plan.allocations}),
+                "buyers_served": len({buyer for buyer, _ in mine}),
                 "changed": changed, "changed_kg": round(changed_kg, 6),
                 "seconds": round(sec, 6)})
         if table == "settings":

@@ -2,6 +2,8 @@
 checked against a direct solve, and row order irrelevant."""
 
 import csv
+import dataclasses
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,9 +14,10 @@ from hypothesis import strategies as st
 
 import matching
 from matching._logistics import FIRST_LEGS
+from matching._plan import ALLOCATION_FIELDS
 
 from .conftest import demand_rows, supply_rows
-from .helpers import without_timing
+from .helpers import national, without_timing
 from .test_solve import reference
 
 
@@ -246,6 +249,198 @@ def test_candidates_are_records_made_on_demand(demo, plan):
     assert plan.records("candidates")[0] == {"lot_id": table[0].lot_id,
                                               "buyer_id": table[0].buyer_id,
                                               "score": round(table[0].score, 6)}
+
+
+def simple_allocations(prepared, used, kg, score):
+    """The allocation records of the pairs ``used`` with ``kg`` and ``score``, one pair at
+    a time (the simple reference of the table's batch)."""
+    c, lots, basis, network = prepared.candidates, prepared.lots, prepared.basis, prepared.network
+    records = []
+    for k, q, s in zip(used.tolist(), kg.tolist(), score.tolist(), strict=True):
+        lot = int(c.lot[k])
+        product = prepared.taxonomy.products[int(lots.product[lot])]
+        rows, member_kg = lots.members(lot)
+        if q == lots.quantity_kg[lot]:
+            members = basis.lot_records[lot].members
+        else:
+            members = tuple(matching.Member(prepared.supply.supplier_id[r],
+                                            float(q * (m / lots.quantity_kg[lot])))
+                            for r, m in zip(rows.tolist(), member_kg.tolist(), strict=True))
+        records.append(matching.Allocation(
+            basis.buyer_ids[int(c.buyer[k])], lots.lot_id[lot], product.product_id,
+            product.hs_code, q, s, dict(zip(matching.Weights().to_dict(),
+                                            c.features[k].tolist(), strict=True)),
+            network.locode[int(c.origin_port[k])], network.locode[int(c.destination_port[k])],
+            float(c.landed_usd[k]), float(c.transit_days[k]), FIRST_LEGS[int(c.first_leg[k])],
+            members))
+    return tuple(records)
+
+
+def unbuilt(prepared, table):
+    """A new table of the same allocations, none of its records made yet."""
+    from matching._plan import AllocationTable
+
+    return AllocationTable(table._used, table._kg, table._score, basis=prepared.basis,
+                           lots=prepared.lots, candidates=prepared.candidates,
+                           network=prepared.network)
+
+
+@pytest.fixture(scope="module", params=[
+    (500, {}, None), (500, {"min_shipment_kg": 800.0}, {"price": 3.0, "priority": 0.0}),
+    (500, {"province_coverage": True, "consolidation": "regency"}, {"quality": 2.5}),
+    (400, {"min_shipment_kg": 300.0, "province_coverage": True}, {"logistics": 0.5})],
+    ids=["default", "min_shipment", "coverage", "both"])
+def generated(request):
+    suppliers, config, weights = request.param
+    supply, demand = national(suppliers, 160, seed=13)
+    prepared = matching.prepare(supply, demand, config=config)
+    return prepared, prepared.solve(weights), weights
+
+
+def test_allocation_table_is_the_records_of_the_allocated_pairs(generated):
+    """The table's pairs are those with flow, by buyer then lot, with their kg and score;
+    its records are those made one pair at a time, and every output of the plan (dict,
+    JSON, CSV, frames, stories) is the same byte for byte as from the tuple of them."""
+    from matching._plan import AllocationTable, csv_files
+
+    prepared, plan, weights = generated
+    c, table = prepared.candidates, plan.allocations
+    assert isinstance(table, AllocationTable) and len(table) > 20
+    used = table._used
+    assert np.all(table._kg > 0) and table._kg.sum() == pytest.approx(plan.summary.allocated_kg)
+    order = np.lexsort((c.lot[used], c.buyer[used]))
+    assert np.array_equal(order, np.arange(len(used)))
+    assert np.array_equal(table._score, matching.Weights(**(weights or {})).score(
+        c.features)[used])
+    reference = simple_allocations(prepared, used, table._kg, table._score)
+    eager = dataclasses.replace(plan, allocations=reference)
+
+    for name in ALLOCATION_FIELDS:  # columns before any record is made, and after
+        fresh = unbuilt(prepared, table)
+        assert fresh.column(name) == [getattr(a, name) for a in reference], name
+        assert fresh._built is None
+    assert unbuilt(prepared, table) == reference
+    lazy = dataclasses.replace(plan, allocations=unbuilt(prepared, table))
+    assert lazy.to_json() == eager.to_json() and lazy.to_json(indent=None) == eager.to_json(
+        indent=None)
+    folder = Path(tempfile.mkdtemp())
+    for read in (lambda p: p.to_dict(), lambda p: p.records("allocations"),
+                 lambda p: p.to_frame("allocations").to_csv(),
+                 lambda p: p.to_frame("allocations").dtypes.to_dict(),
+                 lambda p: {path.name: text if isinstance(text, str) else b"".join(text).decode()
+                            for path, text in csv_files(p, folder)}):
+        assert read(dataclasses.replace(plan, allocations=unbuilt(prepared, table))) == \
+            read(eager)
+    buyers = [a.buyer_id for a in reference]
+    for b in sorted(set(buyers)):  # a story's slice, made on its own
+        fresh = unbuilt(prepared, table)
+        start, stop = buyers.index(b), len(buyers) - buyers[::-1].index(b)
+        assert fresh[start:stop] == reference[start:stop] and fresh._built is None
+    # Stories told from slices of a table not yet made, and from one made whole.
+    fresh = prepared.solve(weights)
+    told = [fresh.explain(b) for b in prepared.basis.buyer_ids]
+    assert fresh.allocations._built is None
+    tuple(plan.allocations)
+    assert told == [plan.explain(b) for b in prepared.basis.buyer_ids]
+
+
+def test_allocation_table_reads_like_a_tuple(generated):
+    import pickle
+
+    from matching._plan import AllocationTable
+
+    prepared, plan, _ = generated
+    reference = simple_allocations(prepared, plan.allocations._used, plan.allocations._kg,
+                                   plan.allocations._score)
+    table = unbuilt(prepared, plan.allocations)
+    n = len(table)
+    assert len(table) == len(reference) and repr(table) == (
+        f"AllocationTable({n:,} allocations, {sum(a.quantity_kg for a in reference):,.0f} kg)")
+    for part in (slice(2, 9, 3), slice(None, None, -1), slice(-4, None), slice(5, 5),
+                 slice(n - 3, n + 10), slice(None, 3)):
+        assert table[part] == reference[part] and type(table[part]) is tuple
+    assert table._built is None  # slices of part of the table make only their own records
+    assert table[3] == reference[3] and table[-1] == reference[-1] == table[n - 1]
+    assert table[-n] == reference[0]
+    for bad in (n, -n - 1, 10 * n):
+        with pytest.raises(IndexError):
+            table[bad]
+    with pytest.raises(TypeError):
+        table["0"]
+    assert table == reference and reference == table and tuple(table) == reference
+    assert table != reference[:-1] and table != reference[::-1] and table != list(reference)
+    assert table == unbuilt(prepared, table) and table != plan.candidates
+    assert list(reversed(table)) == list(reversed(reference))
+    assert reference[7] in table and table.index(reference[7]) == 7
+    assert table.count(reference[7]) == 1
+    with pytest.raises(TypeError):  # a record holds a dict: unhashable, as the tuple is
+        hash(reference)
+    with pytest.raises(TypeError):
+        hash(table)
+    empty = AllocationTable(table._used[:0], table._kg[:0], table._score[:0],
+                            basis=prepared.basis, lots=prepared.lots,
+                            candidates=prepared.candidates, network=prepared.network)
+    assert empty == () and hash(empty) == hash(()) and not empty and empty[:] == ()
+    assert repr(empty) == "AllocationTable(0 allocations, 0 kg)"
+    copy = pickle.loads(pickle.dumps(table))
+    assert type(copy) is tuple and copy == reference == table
+    plan_copy = pickle.loads(pickle.dumps(plan))
+    assert type(plan_copy.allocations) is tuple and plan_copy == plan
+    assert without_timing(plan_copy) == without_timing(plan)
+    with pytest.raises(ValueError, match=r"The 'name' parameter of AllocationTable\.column"):
+        table.column("members_kg")
+    with pytest.raises(ValueError, match="as many pairs, kg and scores"):
+        AllocationTable(table._used, table._kg[1:], table._score, basis=prepared.basis,
+                        lots=prepared.lots, candidates=prepared.candidates,
+                        network=prepared.network)
+
+
+def test_allocation_records_are_made_once_and_only_when_read(generated, monkeypatch):
+    """Every whole-table read uses the records made by the first; a weight sweep and the
+    plan's column reads make none."""
+    from matching import _assemble
+
+    prepared, plan, _ = generated
+    made = []
+    batch = _assemble.allocations
+    monkeypatch.setattr(_assemble, "allocations", lambda *a, **k: made.append(1) or batch(
+        *a, **k))
+    table = unbuilt(prepared, plan.allocations)
+    lazy = dataclasses.replace(plan, allocations=table)
+    assert table.column("buyer_id") and table.column("members") and made == []
+    first = table[0]
+    for read in (lambda: tuple(table), lambda: table[5:9], lambda: lazy.to_dict(),
+                 lambda: lazy.to_json(), lambda: lazy.records("allocations"),
+                 lambda: lazy.to_csv(tempfile.mkdtemp()), lambda: table[-1]):
+        read()
+    assert made == [1] and table[0] is first and next(iter(table)) is first
+    assert table.column("members")[0] is first.members
+
+
+def test_a_weight_sweep_makes_no_allocation_records(demo, monkeypatch):
+    from matching import _assemble
+
+    batch = _assemble.allocations
+
+    def none_made(*args, **kwargs):
+        raise AssertionError("a sweep made allocation records")
+
+    monkeypatch.setattr(_assemble, "allocations", none_made)
+    sweep = demo.sensitivity(grid={"price": [0.5, 2.0], "priority": [0.0, 1.0]})
+    settings_, changes = sweep.records("settings"), sweep.records("changes")
+    sweep.to_dict()
+    monkeypatch.setattr(_assemble, "allocations", batch)
+    assert sum(row["changed"] for row in settings_) == len(changes) > 0
+    for row, each in zip(settings_, sweep.plans, strict=True):
+        assert row["allocations"] == len(each.allocations)
+        assert row["buyers_served"] == len({a.buyer_id for a in each.allocations})
+    base = {(a.buyer_id, a.lot_id): a.quantity_kg for a in sweep.baseline_plan.allocations}
+    for change in changes:
+        mine = {(a.buyer_id, a.lot_id): a.quantity_kg
+                for a in sweep.plans[change["setting"]].allocations}
+        key = change["buyer_id"], change["lot_id"]
+        assert change["baseline_kg"] == round(base.get(key, 0.0), 6)
+        assert change["quantity_kg"] == round(mine.get(key, 0.0), 6)
 
 
 def test_records_of_one_table_are_those_of_the_whole_plan(plan):
