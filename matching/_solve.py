@@ -357,7 +357,7 @@ class _Together:
 def _together(parts: tuple[_Part, ...], pieces: tuple[IntArray, ...],
               singles: set[int]) -> _Together:
     chosen = [k for k, part in enumerate(parts)
-              if k not in singles and len(part.score) <= TOGETHER_MAX_PAIRS]
+              if k not in singles and len(part.lot) <= TOGETHER_MAX_PAIRS]
     return _Together(np.array(chosen, np.int64),
                      np.concatenate([pieces[k] for k in chosen] or [np.zeros(0, np.int64)]),
                      flow_batch([TransportBounds(parts[k].lot, parts[k].buyer,
@@ -380,7 +380,7 @@ class _Singles:
 
 def _singles(parts: tuple[_Part, ...], pieces: tuple[IntArray, ...]) -> _Singles:
     rows = [k for k, part in enumerate(parts)
-            if len(part.demand) == 1 and len(part.score) <= SINGLE_MAX_PAIRS]
+            if len(part.demand) == 1 and len(part.lot) <= SINGLE_MAX_PAIRS]
     width = max((len(pieces[k]) for k in rows), default=0)
     pair = np.full((len(rows), width), -1, np.int64)
     room, upper = np.zeros((len(rows), width)), np.zeros((len(rows), width))

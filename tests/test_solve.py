@@ -560,6 +560,26 @@ def test_parts_with_one_buyer_filled_together_as_one_at_a_time(seed):
             (alone.objective, alone.bound, alone.status))
 
 
+def test_only_small_parts_are_filled_or_solved_together():
+    # One-buyer parts of up to SINGLE_MAX_PAIRS pairs go to the singles' table, other
+    # parts of up to TOGETHER_MAX_PAIRS pairs to the batch of first LPs; larger parts
+    # are solved one by one.
+    sizes = {"single": 3, "big single": _solve.SINGLE_MAX_PAIRS + 1,
+             "small": 4, "big": _solve.TOGETHER_MAX_PAIRS + 1}
+    lot, buyer, n_lots, n_buyers = [], [], 0, 0
+    for name, n in sizes.items():
+        buyers = 1 if "single" in name else 2
+        for k in range(n):
+            lot.append(n_lots + k // buyers)
+            buyer.append(n_buyers + k % buyers)
+        n_lots, n_buyers = n_lots + -(-n // buyers), n_buyers + buyers
+    layout = _solve.part_layout(np.array(lot), np.array(buyer), capacity=np.ones(n_lots),
+                                demand=np.ones(n_buyers), moq=np.zeros(n_buyers))
+    size_of = [len(piece) for piece in layout.pieces]
+    assert sorted(size_of[k] for k in layout.singles.part) == [3]
+    assert sorted(size_of[k] for k in layout.together.part) == [4]
+
+
 def test_objective_is_the_same_with_any_number_of_blas_threads():
     # A BLAS dot product splits a long vector over its threads, so its last digits
     # depend on how many there are; the solver's sums do not.
