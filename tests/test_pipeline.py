@@ -286,7 +286,7 @@ def unbuilt(prepared, table):
 
 
 @pytest.fixture(scope="module", params=[
-    (500, {}, None), (500, {"min_shipment_kg": 800.0}, {"price": 3.0, "priority": 0.0}),
+    (500, {}, None), (500, {"min_shipment_kg": 200.0}, {"price": 3.0, "priority": 0.0}),
     (500, {"province_coverage": True, "consolidation": "regency"}, {"quality": 2.5}),
     (400, {"min_shipment_kg": 300.0, "province_coverage": True}, {"logistics": 0.5})],
     ids=["default", "min_shipment", "coverage", "both"])
