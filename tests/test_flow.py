@@ -189,3 +189,15 @@ def test_problems_solved_together_as_each_alone(seed):
 
 def test_no_problems_solved_together():
     assert flow_batch([]).solve(np.zeros(0)) == []
+
+
+def test_problems_too_large_together_are_solved_alone():
+    # Costs are 64-bit integers: a problem too large to count in score steps fails alone
+    # (the solver then uses HiGHS for it), and the others still get their optimum.
+    small = TransportBounds(np.array([0]), np.array([0]), np.array([5.0]), np.array([4.0]),
+                            np.array([4.0]))
+    huge = TransportBounds(np.array([0]), np.array([0]), np.array([1e16]), np.array([1e16]),
+                           np.array([1e16]))
+    together = flow_batch([small, huge]).solve(np.array([0.5, 0.5]))
+    assert [r.status for r in together] == ["optimal", "failed"]
+    assert together[0].flow.tolist() == [4.0]
