@@ -12,6 +12,7 @@ re-solve's plan the first time (they are made when first read), and a check that
     python benchmarks/resolve.py --quick        # demo and 2,000 x 300 only
     python benchmarks/resolve.py --sizes 20000x300   # generated instances of these sizes
     python benchmarks/resolve.py --files        # generated instances read from CSV files
+    python benchmarks/resolve.py --one-by-one   # every part solved on its own
 
 The demo is always read from its CSV files; generated instances are handed over as rows
 (lists of dicts) unless ``--files`` writes them as the CSV files a notebook would read
@@ -145,9 +146,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sizes", help="comma-separated AxB generated sizes (seed 7) "
                         "instead of the default instances")
+    parser.add_argument("--one-by-one", action="store_true",
+                        help="solve every part on its own: no table of one-buyer parts, no "
+                        "batch of small parts' first LPs (as before the fifth session)")
     parser.add_argument("--files", action="store_true",
                         help="read generated instances from CSV files, as a notebook would")
     args = parser.parse_args()
+    if args.one_by_one:
+        _solve.SINGLE_MAX_PAIRS = _solve.TOGETHER_MAX_PAIRS = 0
     with tempfile.TemporaryDirectory() as tmp:
         files = Path(tmp) if args.files else None
         read = " from CSV" if args.files else ""
