@@ -5,8 +5,9 @@ few weight settings, the ratio match / solve, the part of ``solve()`` after the 
 plan stage: records and explanations), the part spent in the solver's min-cost flows
 (OR-Tools with the arrays it is handed; timed in separate runs), match / those flows (the
 ratio no cut of the rest could pass), the time to read every allocation record of a
-re-solve's plan the first time (they are made when first read), and a check that
-``solve(w)`` gives the same plan as ``match(..., weights=w)``. Seeded and reproducible::
+re-solve's plan the first time, then every unmatched supply and demand record (they are
+made when first read), and a check that ``solve(w)`` gives the same plan as
+``match(..., weights=w)``. Seeded and reproducible::
 
     python benchmarks/resolve.py                # demo, 2,000 x 300, 10,000 x 2,000
     python benchmarks/resolve.py --quick        # demo and 2,000 x 300 only
@@ -126,17 +127,21 @@ def measure(name: str, supply: Any, demand: Any, *, repeat: int) -> dict[str, An
         same &= _plan_data(full) == _plan_data(fast)
     with flows.counting():  # timed apart: the wrappers cost a little
         plans = [prepared.solve(w) for w in SETTINGS]
-    read_s = []  # reading every allocation record of a re-solve's plan, the first time
-    for plan in plans:
+    read_s, unmatched_s = [], []  # reading every allocation record, then every unmatched
+    for plan in plans:  # record, of a re-solve's plan, the first time
         start = time.perf_counter()
         tuple(plan.allocations)
         read_s.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        tuple(plan.unmatched_supply), tuple(plan.unmatched_demand)
+        unmatched_s.append(time.perf_counter() - start)
     return {"instance": name, "lots": len(prepared.lots), "buyers": len(prepared.buyer_rows),
             "candidates": len(prepared.candidates), "match_s": statistics.median(match_s),
             "prepare_s": prepare_s, "solve_s": statistics.median(solve_s),
             "ratio": statistics.median(match_s) / statistics.median(solve_s),
             "plan_s": statistics.median(plan_stage.seconds),
             "flows_s": flows.seconds / len(SETTINGS), "read_s": statistics.median(read_s),
+            "unmatched_s": statistics.median(unmatched_s),
             "same_plan": same}
 
 
@@ -171,14 +176,15 @@ def main() -> None:
 def _report(instances: list[tuple[str, Any, Any]], repeat: int) -> None:
     print("| instance | lots | buyers | candidate pairs | match() | prepare() | solve(w) | "
           "of which plan | of which flows | match / solve | match / flows | "
-          "read all allocations | same plan |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "read all allocations | read all unmatched | same plan |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, supply, demand in instances:
         r = measure(name, supply, demand, repeat=repeat)
         print(f"| {r['instance']} | {r['lots']:,} | {r['buyers']:,} | {r['candidates']:,} | "
               f"{r['match_s']:.3f} s | {r['prepare_s']:.3f} s | {r['solve_s']:.4f} s | "
               f"{r['plan_s']:.4f} s | {r['flows_s']:.4f} s | {r['ratio']:.2f}x | "
               f"{r['match_s'] / r['flows_s']:.1f}x | {r['read_s']:.4f} s | "
+              f"{r['unmatched_s']:.4f} s | "
               f"{'yes' if r['same_plan'] else 'NO'} |", flush=True)
 
 

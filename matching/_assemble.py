@@ -34,6 +34,7 @@ from ._plan import (
     Member,
     UnmatchedDemand,
     UnmatchedSupply,
+    unmatched_kg,
 )
 from ._product_match import ProductMatch
 from ._taxonomy import Taxonomy
@@ -232,7 +233,7 @@ def _unmatched(rest: FloatArray, issue: BoolArray, texts: Sequence[str] | Object
     reasons = np.full(len(rest), "less than a gram left by solver rounding", dtype=object)
     reasons[issue] = issues
     reasons[~issue & ~(rest < ROUNDING_KG)] = texts
-    return np.where(rest < 0.0, 0.0, rest).tolist(), reasons.tolist()
+    return unmatched_kg(rest).tolist(), reasons.tolist()
 
 
 def allocated_pairs(candidates: Candidates, flow: FloatArray) -> IntArray:

@@ -31,7 +31,9 @@ from ._plan import (
     Plan,
     Summary,
     UnmatchedDemand,
+    UnmatchedDemandTable,
     UnmatchedSupply,
+    UnmatchedSupplyTable,
 )
 from ._products import ProductMatch, normalize_products
 from ._progress import Stages, observe
@@ -415,7 +417,7 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
 
     rest_of_row = p.supply.quantity_kg - allocated
     unmatched_supply = _unmatched_supply(p, outcome, rest_of_row)
-    unmatched_demand = _unmatched_demand(p, outcome)
+    unserved, unmatched_demand = _unmatched_demand(p, outcome)
 
     uncovered = tuple(sorted(p.gazetteer.province[g] for g in solution.uncovered.tolist()))
     message = solution.message
@@ -434,29 +436,36 @@ def _plan(p: Prepared, weights: Weights, solution: Solution, scores: FloatArray,
     in_plan[c.lot[used]] = True
     # Allocations run by buyer: each buyer's are a slice.
     of_buyer = np.searchsorted(c.buyer[used], np.arange(len(buyer_ids) + 1)).tolist()
-    unmatched_of: dict[str, list[UnmatchedDemand]] = {}
-    for u in unmatched_demand:
-        unmatched_of.setdefault(u.buyer_id, []).append(u)
+    # Unmatched demand runs by buyer too, one record per buyer at most.
+    of_unserved = np.searchsorted(unserved, np.arange(len(buyer_ids) + 1)).tolist()
     stories = Stories(buyer_ids, lambda b: _story(
         p, b, buyer_ids, allocations[of_buyer[b]:of_buyer[b + 1]],
-        unmatched_of.get(buyer_ids[b], []), scores, in_plan, outcome))
-    return Plan(allocations, basis.lot_records, candidate_records, tuple(unmatched_supply),
-                tuple(unmatched_demand), summary, stories)
+        unmatched_demand[of_unserved[b]:of_unserved[b + 1]], scores, in_plan, outcome))
+    return Plan(allocations, basis.lot_records, candidate_records, unmatched_supply,
+                unmatched_demand, summary, stories)
 
 
 def _unmatched_supply(p: Prepared, outcome: Outcome, rest_of_row: FloatArray
-                      ) -> list[UnmatchedSupply]:
-    """A record per supply row with kg left or an input issue, by supplier id: the issue,
-    solver rounding, or why its lot was not (all) allocated (explained once per lot);
-    rows without candidate pairs have theirs from ``prepare()``."""
+                      ) -> UnmatchedSupplyTable:
+    """The unmatched supply: the supply rows with kg left or an input issue, by supplier
+    id, and their kg left; their records are made when read (:func:`_supply_records`)."""
     basis = p.basis
     left = basis.supplier_order[(~(rest_of_row <= 1e-6) | basis.row_has_issue)[
         basis.supplier_order]]
-    records = basis.row_record[left]
-    new = np.flatnonzero(~basis.row_settled[left])
-    rows = left[new]
+    return UnmatchedSupplyTable(left, rest_of_row[left], ids=p.supply.supplier_id,
+                                records=functools.partial(_supply_records, p, outcome))
+
+
+def _supply_records(p: Prepared, outcome: Outcome, rows: IntArray, rest: FloatArray
+                    ) -> list[UnmatchedSupply]:
+    """The record of each supply row of ``rows`` with ``rest`` kg left: its input issue,
+    solver rounding, or why its lot was not (all) allocated (explained once per lot);
+    rows without candidate pairs have theirs from ``prepare()``."""
+    basis = p.basis
+    records = basis.row_record[rows]
+    new = np.flatnonzero(~basis.row_settled[rows])
     records[new] = _assemble.unmatched_supply(
-        rows, rest_of_row[rows], supplier_ids=p.supply.supplier_id,
+        rows[new], rest[new], supplier_ids=p.supply.supplier_id,
         supply_issue=p.supply_issue, row_has_issue=basis.row_has_issue,
         lot_of_row=basis.lot_of_row,
         reasons=lambda selected: lot_reasons(
@@ -465,18 +474,26 @@ def _unmatched_supply(p: Prepared, outcome: Outcome, rest_of_row: FloatArray
     return list(records.tolist())
 
 
-def _unmatched_demand(p: Prepared, outcome: Outcome) -> list[UnmatchedDemand]:
-    """A record per buyer with kg not served or an input issue: the issue, solver
-    rounding, or why the rest was not served; buyers without candidate pairs have theirs
-    from ``prepare()``."""
-    basis = p.basis
+def _unmatched_demand(p: Prepared, outcome: Outcome) -> tuple[IntArray, UnmatchedDemandTable]:
+    """The buyers with kg not served or an input issue (in buyer order), and the unmatched
+    demand: those buyers and the kg not served; their records are made when read
+    (:func:`_demand_records`)."""
     rest_of_buyer = p.buyers.quantity_kg - outcome.served
-    left = np.flatnonzero(~(rest_of_buyer <= 1e-6) | basis.buyer_has_issue)
-    records = basis.buyer_record[left]
-    new = np.flatnonzero(~basis.buyer_settled[left])
-    buyers = left[new]
+    left = np.flatnonzero(~(rest_of_buyer <= 1e-6) | p.basis.buyer_has_issue)
+    return left, UnmatchedDemandTable(left, rest_of_buyer[left], ids=p.basis.buyer_ids,
+                                      records=functools.partial(_demand_records, p, outcome))
+
+
+def _demand_records(p: Prepared, outcome: Outcome, buyers: IntArray, rest: FloatArray
+                    ) -> list[UnmatchedDemand]:
+    """The record of each buyer of ``buyers`` with ``rest`` kg not served: its input
+    issue, solver rounding, or why the rest was not served; buyers without candidate
+    pairs have theirs from ``prepare()``."""
+    basis = p.basis
+    records = basis.buyer_record[buyers]
+    new = np.flatnonzero(~basis.buyer_settled[buyers])
     records[new] = _assemble.unmatched_demand(
-        buyers, rest_of_buyer[buyers], buyer_ids=basis.buyer_ids,
+        buyers[new], rest[new], buyer_ids=basis.buyer_ids,
         buyer_issue=basis.buyer_issue, buyer_has_issue=basis.buyer_has_issue,
         reasons=lambda selected: demand_reasons(
             selected, lots=p.lots, buyers=p.buyers, candidates=p.candidates,
@@ -490,7 +507,7 @@ _FIRST_LEG_NOTE = {"truck": "", "feeder": " (feeder ship from the hub)",
 
 
 def _story(p: Prepared, b: int, buyer_ids: list[str], mine: Sequence[Allocation],
-           unmatched: list[UnmatchedDemand], scores: FloatArray,
+           unmatched: Sequence[UnmatchedDemand], scores: FloatArray,
            in_plan: npt.NDArray[np.bool_], outcome: Outcome) -> tuple[str, ...]:
     """The story of buyer ``b``; ``mine`` and ``unmatched`` hold its allocations and its
     unmatched demand records, ``in_plan`` says per lot whether it ships, and ``outcome``

@@ -7,11 +7,11 @@ import io
 import itertools
 import os
 from abc import abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, get_args, overload
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, get_args, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from ._logistics import PortNetwork
 
 __all__ = ["ALLOCATION_FIELDS", "Allocation", "AllocationTable", "Candidate", "CandidateTable",
-           "LotRecord", "Member", "Plan", "Summary", "UnmatchedDemand", "UnmatchedSupply",
-           "allocation_column", "csv_files"]
+           "LotRecord", "Member", "Plan", "Summary", "UnmatchedDemand", "UnmatchedDemandTable",
+           "UnmatchedSupply", "UnmatchedSupplyTable", "allocation_column", "csv_files",
+           "unmatched_kg"]
 
 R = TypeVar("R")
 
@@ -203,7 +204,46 @@ class CandidateTable(_RecordTable[Candidate]):
                                              self._score.tolist(), strict=True)]
 
 
-class AllocationTable(_RecordTable[Allocation]):
+class _BatchTable(_RecordTable[R]):
+    """A :class:`_RecordTable` whose records are made in one batch (array operations) on
+    the first read of one record or of the whole table, and kept, so later reads cost
+    nothing; a slice read first makes only its own records (what
+    :class:`AllocationTable` and the unmatched tables share)."""
+
+    __slots__ = ("_built",)
+
+    def __init__(self) -> None:
+        self._built: tuple[R, ...] | None = None
+
+    @abstractmethod
+    def _make(self, part: slice) -> tuple[R, ...]:
+        """The records of the positions of ``part``, made in one batch."""
+
+    def _all(self) -> tuple[R, ...]:
+        """Every record, made on the first read and kept."""
+        if self._built is None:
+            self._built = self._make(slice(None))
+        return self._built
+
+    def _one(self, k: int) -> R:
+        return self._all()[k]
+
+    def _slice(self, part: slice) -> tuple[R, ...]:
+        positions = range(len(self))[part]
+        if self._built is None and not positions:
+            return ()
+        if self._built is None and positions != range(len(self)):
+            return self._make(part)
+        return self._all()[part]
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self._all())
+
+    def __reversed__(self) -> Iterator[R]:
+        return reversed(self._all())
+
+
+class AllocationTable(_BatchTable[Allocation]):
     """The allocations of a plan as a read-only sequence of :class:`Allocation`, kept as
     arrays (the allocated pairs in plan order, their kg and score) with references to
     what their records are made of (the candidate pairs, lots, plan basis and port
@@ -232,8 +272,7 @@ class AllocationTable(_RecordTable[Allocation]):
     (True, 24, True)
     """
 
-    __slots__ = ("_basis", "_built", "_candidates", "_kg", "_lots", "_network", "_score",
-                 "_used")
+    __slots__ = ("_basis", "_candidates", "_kg", "_lots", "_network", "_score", "_used")
 
     def __init__(self, used: npt.NDArray[np.int64], kg: npt.NDArray[np.float64],
                  score: npt.NDArray[np.float64], *, basis: PlanBasis, lots: Lots,
@@ -241,42 +280,21 @@ class AllocationTable(_RecordTable[Allocation]):
         if not len(used) == len(kg) == len(score):
             raise ValueError(f"AllocationTable needs as many pairs, kg and scores; got "
                              f"{len(used)}, {len(kg)} and {len(score)} instead.")
+        super().__init__()
         self._used, self._kg, self._score = used, kg, score
         self._basis, self._lots, self._candidates, self._network = (basis, lots, candidates,
                                                                     network)
-        self._built: tuple[Allocation, ...] | None = None
 
     def __len__(self) -> int:
         return len(self._used)
 
     def _make(self, part: slice) -> tuple[Allocation, ...]:
-        """The records of the pairs of ``part``, made in one batch."""
         from ._assemble import allocations
 
         with gc_paused():  # many small objects, no cycles
             return tuple(allocations(self._basis, self._used[part], self._kg[part],
                                      self._score[part], lots=self._lots,
                                      candidates=self._candidates, network=self._network))
-
-    def _all(self) -> tuple[Allocation, ...]:
-        """Every record, made on the first read and kept."""
-        if self._built is None:
-            self._built = self._make(slice(None))
-        return self._built
-
-    def _one(self, k: int) -> Allocation:
-        return self._all()[k]
-
-    def _slice(self, part: slice) -> tuple[Allocation, ...]:
-        if self._built is None and range(len(self))[part] != range(len(self)):
-            return self._make(part)
-        return self._all()[part]
-
-    def __iter__(self) -> Iterator[Allocation]:
-        return iter(self._all())
-
-    def __reversed__(self) -> Iterator[Allocation]:
-        return reversed(self._all())
 
     def __repr__(self) -> str:
         return f"AllocationTable({len(self):,} allocations, {float(self._kg.sum()):,.0f} kg)"
@@ -326,6 +344,116 @@ class UnmatchedDemand:
     buyer_id: str
     quantity_kg: float
     reason: str
+
+
+def unmatched_kg(rest: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The kg of the unmatched records of rows or buyers with ``rest`` kg left: never
+    below 0 (a solve may leave a rounding error below)."""
+    return np.where(rest < 0.0, 0.0, rest)
+
+
+class _UnmatchedTable(_BatchTable[R]):
+    """Unmatched records kept as arrays: per record, the supply row or buyer (in plan
+    order) and the kg it has left; ``records(index, rest)`` makes the records of some of
+    them, reasons included, in one batch (see :class:`UnmatchedSupplyTable`)."""
+
+    __slots__ = ("_ids", "_index", "_records", "_rest")
+
+    #: The fields of the records (the id first) and what one record is of.
+    _FIELDS: ClassVar[tuple[str, ...]]
+    _OF: ClassVar[str]
+
+    def __init__(self, index: npt.NDArray[np.int64], rest: npt.NDArray[np.float64], *,
+                 ids: Sequence[str], records: Callable[[npt.NDArray[np.int64],
+                                                        npt.NDArray[np.float64]], Sequence[R]]
+                 ) -> None:
+        if len(index) != len(rest):
+            raise ValueError(f"{type(self).__name__} needs as many {self._OF} as kg left; "
+                             f"got {len(index)} and {len(rest)} instead.")
+        super().__init__()
+        self._index, self._rest, self._ids, self._records = index, rest, ids, records
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def _make(self, part: slice) -> tuple[R, ...]:
+        with gc_paused():  # many small objects, no cycles
+            return tuple(self._records(self._index[part], self._rest[part]))
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}({len(self):,} {self._OF}, "
+                f"{float(unmatched_kg(self._rest).sum()):,.0f} kg)")
+
+    def column(self, name: str) -> list[Any]:
+        """The value of the field ``name`` of every record, in order: the id and the kg
+        without making the records, the reason from them (made, and kept, by this read).
+
+        Raises
+        ------
+        ValueError
+            When ``name`` is not a field of the records.
+        """
+        if name not in self._FIELDS:
+            raise ValueError(f"The 'name' parameter of {type(self).__name__}.column must be "
+                             f"one of {', '.join(self._FIELDS)}; got {name!r} instead.")
+        if self._built is None and name == self._FIELDS[0]:
+            return list(map(self._ids.__getitem__, self._index.tolist()))
+        if self._built is None and name == "quantity_kg":
+            return list(unmatched_kg(self._rest).tolist())
+        return list(map(attrgetter(name), self._all()))
+
+
+class UnmatchedSupplyTable(_UnmatchedTable[UnmatchedSupply]):
+    """The unmatched supply of a plan as a read-only sequence of :class:`UnmatchedSupply`,
+    kept as arrays (the supply rows with kg left or an input issue, by supplier id, and
+    the kg each has left) and made into records only when read: their reasons are most of
+    the cost of a re-solve's records, and a re-solve whose unmatched supply nobody reads
+    makes none.
+
+    Reading one record or iterating makes all of them at once (each lot's reason once)
+    and keeps them; a slice read first makes only its own. :meth:`column` reads the
+    supplier ids or the kg without making records. It compares, hashes and pickles like
+    the tuple of records it stands for.
+
+    Examples
+    --------
+    >>> import matching
+    >>> plan = matching.match(matching.demo_supply(), matching.demo_demand())
+    >>> table = plan.unmatched_supply
+    >>> table
+    UnmatchedSupplyTable(13 supply rows, 171,510 kg)
+    >>> table.column("supplier_id")[:2], table.column("quantity_kg")[:2]
+    (['DGL-001', 'DMP-002'], [350.0, 40000.0])
+    >>> table[0].reason[:36]
+    'MOQ larger than every lot in reach: '
+    >>> table == tuple(table), table[0] is table[0]
+    (True, True)
+    """
+
+    __slots__ = ()
+    _FIELDS = tuple(f.name for f in fields(UnmatchedSupply))
+    _OF = "supply rows"
+
+
+class UnmatchedDemandTable(_UnmatchedTable[UnmatchedDemand]):
+    """The unmatched demand of a plan as a read-only sequence of :class:`UnmatchedDemand`,
+    kept as arrays (the buyers with kg not served or an input issue, in buyer order, and
+    the kg not served) and made into records, reasons included, only when read, as
+    :class:`UnmatchedSupplyTable` does for supply (a buyer's story makes only its own).
+
+    Examples
+    --------
+    >>> import matching
+    >>> plan = matching.match(matching.demo_supply(), matching.demo_demand())
+    >>> plan.unmatched_demand
+    UnmatchedDemandTable(9 buyers, 20,300 kg)
+    >>> plan.unmatched_demand.column("buyer_id")[:2]
+    ['RFQ-AE-05', 'RFQ-DE-07']
+    """
+
+    __slots__ = ()
+    _FIELDS = tuple(f.name for f in fields(UnmatchedDemand))
+    _OF = "buyers"
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,11 +593,13 @@ _PARTS = ("allocations", "lots", "candidates", "unmatched_supply", "unmatched_de
 class Plan:
     """The result of :func:`matching.match`: every kg in is allocated or explained.
 
-    ``allocations`` and ``candidates`` are read-only sequences of records that make
-    their records when first read (:class:`AllocationTable`, :class:`CandidateTable`);
-    they compare equal to, and pickle as, the tuples of those records.
-    ``plan.allocations.column("buyer_id")`` reads one field of every allocation without
-    making the records.
+    ``allocations``, ``candidates``, ``unmatched_supply`` and ``unmatched_demand`` are
+    read-only sequences of records that make their records when first read
+    (:class:`AllocationTable`, :class:`CandidateTable`, :class:`UnmatchedSupplyTable`,
+    :class:`UnmatchedDemandTable`); they compare equal to, and pickle as, the tuples of
+    those records. ``plan.allocations.column("buyer_id")`` reads one field of every
+    allocation without making the records (``plan.unmatched_supply.column("quantity_kg")``
+    the kg left per supply row).
 
     Examples
     --------
@@ -484,8 +614,8 @@ class Plan:
     allocations: Sequence[Allocation]
     lots: tuple[LotRecord, ...]
     candidates: Sequence[Candidate]
-    unmatched_supply: tuple[UnmatchedSupply, ...]
-    unmatched_demand: tuple[UnmatchedDemand, ...]
+    unmatched_supply: Sequence[UnmatchedSupply]
+    unmatched_demand: Sequence[UnmatchedDemand]
     summary: Summary
     buyer_story: Mapping[str, tuple[str, ...]]
 

@@ -344,6 +344,29 @@ def test_allocation_table_is_the_records_of_the_allocated_pairs(generated):
     assert told == [plan.explain(b) for b in prepared.basis.buyer_ids]
 
 
+def reads_like(table, reference):
+    """``table``, none of whose records are made yet, reads as the tuple ``reference``;
+    slices of part of it make only their own records."""
+    n = len(table)
+    assert n == len(reference)
+    for part in (slice(2, 9, 3), slice(None, None, -1), slice(-4, None), slice(5, 5),
+                 slice(n - 3, n + 10), slice(None, 3), slice(n + 1, n + 5)):
+        assert table[part] == reference[part] and type(table[part]) is tuple
+    assert table._built is None
+    assert table[3] == reference[3] and table[-1] == reference[-1] == table[n - 1]
+    assert table[-n] == reference[0]
+    for bad in (n, -n - 1, 10 * n):
+        with pytest.raises(IndexError):
+            table[bad]
+    with pytest.raises(TypeError):
+        table["0"]
+    assert table == reference and reference == table and tuple(table) == reference
+    assert table != reference[:-1] and table != reference[::-1] and table != list(reference)
+    assert list(reversed(table)) == list(reversed(reference))
+    assert reference[7] in table and table.index(reference[7]) == 7
+    assert table.count(reference[7]) == 1
+
+
 def test_allocation_table_reads_like_a_tuple(generated):
     import pickle
 
@@ -354,25 +377,10 @@ def test_allocation_table_reads_like_a_tuple(generated):
                                    plan.allocations._score)
     table = unbuilt(prepared, plan.allocations)
     n = len(table)
-    assert len(table) == len(reference) and repr(table) == (
+    assert repr(table) == (
         f"AllocationTable({n:,} allocations, {sum(a.quantity_kg for a in reference):,.0f} kg)")
-    for part in (slice(2, 9, 3), slice(None, None, -1), slice(-4, None), slice(5, 5),
-                 slice(n - 3, n + 10), slice(None, 3)):
-        assert table[part] == reference[part] and type(table[part]) is tuple
-    assert table._built is None  # slices of part of the table make only their own records
-    assert table[3] == reference[3] and table[-1] == reference[-1] == table[n - 1]
-    assert table[-n] == reference[0]
-    for bad in (n, -n - 1, 10 * n):
-        with pytest.raises(IndexError):
-            table[bad]
-    with pytest.raises(TypeError):
-        table["0"]
-    assert table == reference and reference == table and tuple(table) == reference
-    assert table != reference[:-1] and table != reference[::-1] and table != list(reference)
+    reads_like(table, reference)
     assert table == unbuilt(prepared, table) and table != plan.candidates
-    assert list(reversed(table)) == list(reversed(reference))
-    assert reference[7] in table and table.index(reference[7]) == 7
-    assert table.count(reference[7]) == 1
     with pytest.raises(TypeError):  # a record holds a dict: unhashable, as the tuple is
         hash(reference)
     with pytest.raises(TypeError):
@@ -441,6 +449,234 @@ def test_a_weight_sweep_makes_no_allocation_records(demo, monkeypatch):
         key = change["buyer_id"], change["lot_id"]
         assert change["baseline_kg"] == round(base.get(key, 0.0), 6)
         assert change["quantity_kg"] == round(mine.get(key, 0.0), 6)
+
+
+def simple_unmatched(prepared, plan):
+    """The unmatched supply and demand records of ``plan``, one supply row and one buyer
+    at a time (the simple reference of the tables' batches): the input issue, solver
+    rounding, or the reason of the row's lot alone (of the buyer alone), with the kg left
+    the tables keep; the outcome is the one the plan explains."""
+    from matching._explain import demand_reasons, lot_reasons
+
+    supply, demand = plan.unmatched_supply, plan.unmatched_demand
+    outcome = supply._records.args[1]
+    assert demand._records.args[1] is outcome
+    lots, buyers, basis = prepared.lots, prepared.buyers, prepared.basis
+    lot_of_row = {}
+    for lot in range(len(lots)):
+        for row in lots.members(lot)[0].tolist():
+            lot_of_row[row] = lot
+    context = {"lots": lots, "buyers": buyers, "candidates": prepared.candidates,
+               "outcome": outcome, "buyer_ids": basis.buyer_ids, "taxonomy": prepared.taxonomy}
+
+    def reason(issue, rest, explain):
+        return issue or ("less than a gram left by solver rounding" if rest < 1e-3 else
+                         explain()[0])
+
+    rows = tuple(matching.UnmatchedSupply(
+        prepared.supply.supplier_id[i], max(rest, 0.0),
+        reason(prepared.supply_issue[i], rest,
+               lambda i=i: lot_reasons(np.array([lot_of_row[i]]), **context)))
+        for i, rest in zip(supply._index.tolist(), supply._rest.tolist(), strict=True))
+    wants = tuple(matching.UnmatchedDemand(
+        basis.buyer_ids[b], max(rest, 0.0),
+        reason(basis.buyer_issue[b], rest, lambda b=b: demand_reasons(np.array([b]), **context)))
+        for b, rest in zip(demand._index.tolist(), demand._rest.tolist(), strict=True))
+    return rows, wants
+
+
+def unbuilt_unmatched(table, records=None):
+    """A new table of the same unmatched rows or buyers, none of its records made yet
+    (made by ``records`` when given)."""
+    return type(table)(table._index, table._rest, ids=table._ids,
+                       records=records or table._records)
+
+
+def test_unmatched_tables_are_the_records_made_one_row_and_buyer_at_a_time(generated):
+    """The tables hold the rows with kg left or an input issue (by supplier id) and the
+    buyers with kg not served or an issue (by buyer), with what they have left; their
+    records are those made one at a time, and every output of the plan (dict, JSON, CSV,
+    frames, text report, stories) is the same byte for byte as from the tuples of them."""
+    from matching._plan import UnmatchedDemandTable, UnmatchedSupplyTable, csv_files
+    from matching._text_report import format_plan
+
+    prepared, plan, _ = generated
+    supply, demand = plan.unmatched_supply, plan.unmatched_demand
+    assert type(supply) is UnmatchedSupplyTable and type(demand) is UnmatchedDemandTable
+    p, basis = prepared.supply, prepared.basis
+    allocated = defaultdict(float)
+    for a in plan.allocations:
+        for m in a.members:
+            allocated[m.supplier_id] += m.quantity_kg
+    rest = {i: float(p.quantity_kg[i]) - allocated[p.supplier_id[i]] for i in range(len(p))}
+    by_id = sorted(range(len(p)), key=p.supplier_id.__getitem__)
+    assert supply._index.tolist() == [i for i in by_id
+                                      if prepared.supply_issue[i] or rest[i] > 1e-6]
+    assert supply._rest.tolist() == pytest.approx([rest[i] for i in supply._index.tolist()],
+                                                  abs=1e-6)
+    served = defaultdict(float)
+    for a in plan.allocations:
+        served[a.buyer_id] += a.quantity_kg
+    asked = {b: float(prepared.buyers.quantity_kg[b]) - served[basis.buyer_ids[b]]
+             for b in range(len(basis.buyer_ids))}
+    assert demand._index.tolist() == [b for b in range(len(basis.buyer_ids))
+                                      if basis.buyer_issue[b] or asked[b] > 1e-6]
+    assert demand._rest.tolist() == pytest.approx([asked[b] for b in demand._index.tolist()],
+                                                  abs=1e-6)
+    rows, wants = simple_unmatched(prepared, plan)
+    assert len(rows) > 100 and len(wants) > 50
+    assert any(basis.row_settled[supply._index]) and not all(basis.row_settled[supply._index])
+    assert any("rounding" in u.reason for u in rows + wants) or \
+        prepared.config.min_shipment_kg > 0
+
+    for table, made in ((supply, rows), (demand, wants)):
+        for name in type(table)._FIELDS:  # columns before any record is made, and after
+            fresh = unbuilt_unmatched(table)
+            assert fresh.column(name) == [getattr(u, name) for u in made], name
+            assert (fresh._built is None) == (name != "reason")
+            assert fresh.column(name) == [getattr(u, name) for u in made], name
+        assert unbuilt_unmatched(table) == made
+        for size in (1, 7):  # slices (a buyer's story reads its own), each made on its own
+            fresh = unbuilt_unmatched(table)
+            for start in range(0, len(made), size):
+                assert fresh[start:start + size] == made[start:start + size]
+            assert fresh._built is None
+
+    def lazy():
+        return dataclasses.replace(plan, unmatched_supply=unbuilt_unmatched(supply),
+                                   unmatched_demand=unbuilt_unmatched(demand))
+
+    eager = dataclasses.replace(plan, unmatched_supply=rows, unmatched_demand=wants)
+    assert lazy().to_json() == eager.to_json()
+    assert lazy().to_json(indent=None) == eager.to_json(indent=None)
+    folder = Path(tempfile.mkdtemp())
+    for read in (lambda p: p.to_dict(), format_plan,
+                 lambda p: [p.records(t) for t in ("unmatched_supply", "unmatched_demand")],
+                 lambda p: [p.to_frame(t).to_csv() + str(p.to_frame(t).dtypes.to_dict())
+                            for t in ("unmatched_supply", "unmatched_demand")],
+                 lambda p: {path.name: text if isinstance(text, str) else b"".join(text).decode()
+                            for path, text in csv_files(p, folder)}):
+        assert read(lazy()) == read(eager)
+    # Stories told from a plan whose unmatched records are not made (each story makes its
+    # buyer's own), and from one whose records are all made.
+    fresh = prepared.solve(generated[2])
+    told = [fresh.explain(b) for b in basis.buyer_ids]
+    assert fresh.unmatched_demand._built is None and fresh.unmatched_supply._built is None
+    assert told == [eager.explain(b) for b in basis.buyer_ids]
+    assert any(f"Unserved {u.quantity_kg:,.0f} kg: {u.reason}." in story
+               for u, story in zip(wants, told, strict=False))
+
+
+def test_a_story_makes_only_its_buyers_unmatched_record(generated, monkeypatch):
+    from matching import _pipeline
+
+    prepared, plan, weights = generated
+    batches = []
+    make = _pipeline._demand_records
+    monkeypatch.setattr(_pipeline, "_demand_records", lambda p, outcome, buyers, rest: (
+        batches.append(buyers.tolist()) or make(p, outcome, buyers, rest)))
+    fresh = prepared.solve(weights)
+    story = {b: fresh.explain(b) for b in prepared.basis.buyer_ids}
+    unserved = plan.unmatched_demand._index.tolist()
+    assert batches == [[b] for b in unserved]
+    assert story == {b: plan.explain(b) for b in prepared.basis.buyer_ids}
+    tuple(fresh.unmatched_demand)
+    assert batches[-1] == unserved
+
+
+@pytest.mark.parametrize("part", ["unmatched_supply", "unmatched_demand"])
+def test_unmatched_tables_read_like_tuples(generated, part):
+    import pickle
+
+    from matching._plan import UnmatchedSupplyTable
+
+    prepared, plan, _ = generated
+    rows, wants = simple_unmatched(prepared, plan)
+    reference = rows if part == "unmatched_supply" else wants
+    table = unbuilt_unmatched(getattr(plan, part))
+    n, kind = len(table), type(table).__name__
+    of = "supply rows" if part == "unmatched_supply" else "buyers"
+    assert repr(table) == f"{kind}({n:,} {of}, {sum(u.quantity_kg for u in reference):,.0f} kg)"
+    reads_like(table, reference)
+    assert table == unbuilt_unmatched(table) and table != plan.candidates
+    assert hash(table) == hash(reference)  # records of text and kg hash, as their tuple
+    empty = type(table)(table._index[:0], table._rest[:0], ids=table._ids,
+                        records=table._records)
+    assert empty == () and hash(empty) == hash(()) and not empty and empty[:] == ()
+    assert repr(empty) == f"{kind}(0 {of}, 0 kg)" and empty.column("reason") == []
+    copy = pickle.loads(pickle.dumps(table))
+    assert type(copy) is tuple and copy == reference == table
+    plan_copy = pickle.loads(pickle.dumps(plan))
+    assert type(getattr(plan_copy, part)) is tuple and plan_copy == plan
+    assert without_timing(plan_copy) == without_timing(plan)
+    with pytest.raises(ValueError, match=rf"The 'name' parameter of {kind}\.column"):
+        table.column("supplier" if part == "unmatched_supply" else "supplier_id")
+    with pytest.raises(ValueError, match=f"{kind} needs as many {of} as kg left"):
+        type(table)(table._index, table._rest[1:], ids=table._ids, records=table._records)
+    assert isinstance(table, UnmatchedSupplyTable) == (part == "unmatched_supply")
+
+
+def test_unmatched_records_are_made_once_and_only_when_read(generated):
+    """Every whole-table read uses the records made by the first; the id and kg columns
+    make none."""
+    from matching._text_report import format_plan
+
+    _, plan, _ = generated
+    made = []
+
+    def counted(make):
+        return lambda index, rest: made.append(len(index)) or make(index, rest)
+
+    supply = unbuilt_unmatched(plan.unmatched_supply, counted(plan.unmatched_supply._records))
+    demand = unbuilt_unmatched(plan.unmatched_demand, counted(plan.unmatched_demand._records))
+    lazy = dataclasses.replace(plan, unmatched_supply=supply, unmatched_demand=demand)
+    for table in (supply, demand):
+        assert table.column(type(table)._FIELDS[0]) and table.column("quantity_kg")
+    assert made == []
+    first = supply[0]
+    assert made == [len(supply)]
+    for read in (lambda: tuple(supply), lambda: supply[5:9], lambda: lazy.to_dict(),
+                 lambda: lazy.to_json(), lambda: lazy.records("unmatched_supply"),
+                 lambda: lazy.records("unmatched_demand"), lambda: format_plan(lazy),
+                 lambda: lazy.to_csv(tempfile.mkdtemp()), lambda: supply[-1],
+                 lambda: demand[3:4], lambda: list(reversed(demand))):
+        read()
+    assert made == [len(supply), len(demand)]
+    assert supply[0] is first and next(iter(supply)) is first
+    assert supply.column("reason")[0] is first.reason
+    assert supply.column("quantity_kg") == [u.quantity_kg for u in supply]
+    assert made == [len(supply), len(demand)]
+
+
+def test_unmatched_kg_is_never_below_zero(generated):
+    """A row or buyer left with a rounding error below zero has 0 kg, in its record and in
+    the kg column read without records."""
+    prepared, plan, _ = generated
+    basis = prepared.basis
+    for table, settled in ((plan.unmatched_supply, basis.row_settled),
+                           (plan.unmatched_demand, basis.buyer_settled)):
+        index = table._index[~settled[table._index]]
+        rest = table._rest[~settled[table._index]].copy()
+        rest[::2] = -1e-9 * np.arange(1, len(rest[::2]) + 1)
+        below = type(table)(index, rest, ids=table._ids, records=table._records)
+        kg = below.column("quantity_kg")
+        assert kg[::2] == [0.0] * len(rest[::2]) and kg[1::2] == rest[1::2].tolist()
+        assert [u.quantity_kg for u in below] == kg
+        assert [u.reason for u in below[::2]] == ["less than a gram left by solver rounding"] * \
+            len(rest[::2])
+
+
+def test_a_weight_sweep_makes_no_unmatched_records(demo, monkeypatch):
+    from matching import _pipeline
+
+    def none_made(*args, **kwargs):
+        raise AssertionError("a sweep made unmatched records")
+
+    monkeypatch.setattr(_pipeline, "_supply_records", none_made)
+    monkeypatch.setattr(_pipeline, "_demand_records", none_made)
+    sweep = demo.sensitivity(grid={"price": [0.5, 2.0], "priority": [0.0, 1.0]})
+    sweep.records("settings"), sweep.records("changes"), sweep.to_dict()
+    assert len(sweep.plans[0].unmatched_supply) > 0
 
 
 def test_records_of_one_table_are_those_of_the_whole_plan(plan):
