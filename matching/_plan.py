@@ -207,13 +207,19 @@ class CandidateTable(_RecordTable[Candidate]):
 class _BatchTable(_RecordTable[R]):
     """A :class:`_RecordTable` whose records are made in one batch (array operations) on
     the first read of one record or of the whole table, and kept, so later reads cost
-    nothing; a slice read first makes only its own records (what
-    :class:`AllocationTable` and the unmatched tables share)."""
+    nothing; the first ``_PART_READS`` slices of part of it read before that make only
+    their own records (a few buyers' stories), later ones the whole table (every buyer's
+    story then costs one batch, not one per buyer). What :class:`AllocationTable` and the
+    unmatched tables share."""
 
-    __slots__ = ("_built",)
+    __slots__ = ("_built", "_parts")
+
+    #: How many slices of part of the table make only their own records.
+    _PART_READS: ClassVar[int] = 8
 
     def __init__(self) -> None:
         self._built: tuple[R, ...] | None = None
+        self._parts = 0
 
     @abstractmethod
     def _make(self, part: slice) -> tuple[R, ...]:
@@ -232,7 +238,8 @@ class _BatchTable(_RecordTable[R]):
         positions = range(len(self))[part]
         if self._built is None and not positions:
             return ()
-        if self._built is None and positions != range(len(self)):
+        if self._built is None and positions != range(len(self)) and self._parts < self._PART_READS:
+            self._parts += 1
             return self._make(part)
         return self._all()[part]
 
@@ -252,10 +259,10 @@ class AllocationTable(_BatchTable[Allocation]):
     (:meth:`column`), makes none.
 
     Reading one record or iterating makes all of them at once (array operations, as a
-    plan used to make them) and keeps them, so later reads cost nothing; a slice read
-    first makes only its own records (a buyer's story reads its buyer's slice). It
-    compares, hashes and pickles like the tuple of records it stands for (a pickled
-    plan's allocations are that tuple).
+    plan used to make them) and keeps them, so later reads cost nothing; the first 8
+    slices read before that make only their own records (a buyer's story reads its
+    buyer's slice), the next makes all of them. It compares, hashes and pickles like
+    the tuple of records it stands for (a pickled plan's allocations are that tuple).
 
     Examples
     --------
@@ -411,7 +418,8 @@ class UnmatchedSupplyTable(_UnmatchedTable[UnmatchedSupply]):
     makes none.
 
     Reading one record or iterating makes all of them at once (each lot's reason once)
-    and keeps them; a slice read first makes only its own. :meth:`column` reads the
+    and keeps them; the first 8 slices read before that make only their own records,
+    the next makes all of them. :meth:`column` reads the
     supplier ids or the kg without making records. It compares, hashes and pickles like
     the tuple of records it stands for.
 
@@ -439,7 +447,8 @@ class UnmatchedDemandTable(_UnmatchedTable[UnmatchedDemand]):
     """The unmatched demand of a plan as a read-only sequence of :class:`UnmatchedDemand`,
     kept as arrays (the buyers with kg not served or an input issue, in buyer order, and
     the kg not served) and made into records, reasons included, only when read, as
-    :class:`UnmatchedSupplyTable` does for supply (a buyer's story makes only its own).
+    :class:`UnmatchedSupplyTable` does for supply (the first stories told make only their
+    own).
 
     Examples
     --------

@@ -339,7 +339,6 @@ def test_allocation_table_is_the_records_of_the_allocated_pairs(generated):
     # Stories told from slices of a table not yet made, and from one made whole.
     fresh = prepared.solve(weights)
     told = [fresh.explain(b) for b in prepared.basis.buyer_ids]
-    assert fresh.allocations._built is None
     tuple(plan.allocations)
     assert told == [plan.explain(b) for b in prepared.basis.buyer_ids]
 
@@ -351,7 +350,8 @@ def reads_like(table, reference):
     assert n == len(reference)
     for part in (slice(2, 9, 3), slice(None, None, -1), slice(-4, None), slice(5, 5),
                  slice(n - 3, n + 10), slice(None, 3), slice(n + 1, n + 5)):
-        assert table[part] == reference[part] and type(table[part]) is tuple
+        got = table[part]
+        assert got == reference[part] and type(got) is tuple
     assert table._built is None
     assert table[3] == reference[3] and table[-1] == reference[-1] == table[n - 1]
     assert table[-n] == reference[0]
@@ -536,11 +536,11 @@ def test_unmatched_tables_are_the_records_made_one_row_and_buyer_at_a_time(gener
             assert (fresh._built is None) == (name != "reason")
             assert fresh.column(name) == [getattr(u, name) for u in made], name
         assert unbuilt_unmatched(table) == made
-        for size in (1, 7):  # slices (a buyer's story reads its own), each made on its own
-            fresh = unbuilt_unmatched(table)
+        for size in (1, 7, len(made) // 8 + 1):  # slices (a buyer's story reads its own):
+            fresh = unbuilt_unmatched(table)  # the first few made on their own
             for start in range(0, len(made), size):
                 assert fresh[start:start + size] == made[start:start + size]
-            assert fresh._built is None
+            assert (fresh._built is None) == (len(range(0, len(made), size)) <= fresh._PART_READS)
 
     def lazy():
         return dataclasses.replace(plan, unmatched_supply=unbuilt_unmatched(supply),
@@ -561,27 +561,45 @@ def test_unmatched_tables_are_the_records_made_one_row_and_buyer_at_a_time(gener
     # buyer's own), and from one whose records are all made.
     fresh = prepared.solve(generated[2])
     told = [fresh.explain(b) for b in basis.buyer_ids]
-    assert fresh.unmatched_demand._built is None and fresh.unmatched_supply._built is None
+    assert fresh.unmatched_supply._built is None
     assert told == [eager.explain(b) for b in basis.buyer_ids]
     assert any(f"Unserved {u.quantity_kg:,.0f} kg: {u.reason}." in story
                for u, story in zip(wants, told, strict=False))
 
 
-def test_a_story_makes_only_its_buyers_unmatched_record(generated, monkeypatch):
-    from matching import _pipeline
+def test_stories_make_their_own_records_then_the_whole_tables(generated, monkeypatch):
+    """The first few stories told make only their buyer's allocations and unmatched
+    record; telling more makes each table whole, once, and later stories read it."""
+    from matching import _assemble, _pipeline
+    from matching._plan import AllocationTable, UnmatchedDemandTable
 
     prepared, plan, weights = generated
-    batches = []
-    make = _pipeline._demand_records
+    made = {"allocations": [], "unmatched": []}
+    allocations, demand_records = _assemble.allocations, _pipeline._demand_records
+    monkeypatch.setattr(_assemble, "allocations", lambda basis, used, *a, **k: (
+        made["allocations"].append(len(used)) or allocations(basis, used, *a, **k)))
     monkeypatch.setattr(_pipeline, "_demand_records", lambda p, outcome, buyers, rest: (
-        batches.append(buyers.tolist()) or make(p, outcome, buyers, rest)))
-    fresh = prepared.solve(weights)
-    story = {b: fresh.explain(b) for b in prepared.basis.buyer_ids}
+        made["unmatched"].append(buyers.tolist()) or demand_records(p, outcome, buyers, rest)))
+    parts = AllocationTable._PART_READS
+    assert parts == UnmatchedDemandTable._PART_READS == 8
+    buyer_ids = prepared.basis.buyer_ids
+    served = [sum(a.buyer_id == b for a in plan.allocations) for b in buyer_ids]
     unserved = plan.unmatched_demand._index.tolist()
-    assert batches == [[b] for b in unserved]
-    assert story == {b: plan.explain(b) for b in prepared.basis.buyer_ids}
-    tuple(fresh.unmatched_demand)
-    assert batches[-1] == unserved
+    assert sum(n > 0 for n in served) > parts and len(unserved) > parts
+    few = prepared.solve(weights)  # a few stories make only their own records
+    for b in buyer_ids[:parts]:
+        few.explain(b)
+    assert few.allocations._built is None and few.unmatched_demand._built is None
+    assert made["allocations"] == [n for n in served[:parts] if n]
+    assert made["unmatched"] == [[b] for b in unserved if b < parts]
+    made = {"allocations": [], "unmatched": []}
+    fresh = prepared.solve(weights)
+    story = {b: fresh.explain(b) for b in buyer_ids}
+    assert made["allocations"] == [*[n for n in served if n][:parts], len(plan.allocations)]
+    assert made["unmatched"] == [*[[b] for b in unserved[:parts]], unserved]
+    tuple(fresh.allocations), tuple(fresh.unmatched_demand), tuple(plan.allocations)
+    assert len(made["allocations"]) == parts + 1 and len(made["unmatched"]) == parts + 1
+    assert story == {b: plan.explain(b) for b in buyer_ids}
 
 
 @pytest.mark.parametrize("part", ["unmatched_supply", "unmatched_demand"])
