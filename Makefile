@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,progress,dask,ortools,plot,docs]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,progress,dask,ortools,pot,plot,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)

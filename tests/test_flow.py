@@ -7,9 +7,11 @@ from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import linprog
 
+from matching import _flow
 from matching._flow import TransportBounds, flow_available, flow_batch, transport_flow
 
 pytest.importorskip("ortools")
+ot = pytest.importorskip("ot")
 
 
 def reference(score, lot, buyer, capacity, demand, upper):
@@ -201,3 +203,51 @@ def test_problems_too_large_together_are_solved_alone():
     together = flow_batch([small, huge]).solve(np.array([0.5, 0.5]))
     assert [r.status for r in together] == ["optimal", "failed"]
     assert together[0].flow.tolist() == [4.0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_lots=st.integers(1, 12), n_buyers=st.integers(1, 12),
+       density=st.floats(0.1, 1.0), whole_kg=st.booleans(), closed=st.floats(0.0, 0.5),
+       negative=st.booleans())
+def test_network_simplex_like_highs(seed, n_lots, n_buyers, density, whole_kg, closed,
+                                    negative):
+    # POT's network simplex (the pot extra) on LPs without floors: the optimum of HiGHS
+    # within the slack, whole units (kg, or grams when a bound is not whole kg), every
+    # bound kept, nothing on closed pairs or pairs of negative score.
+    pytest.importorskip("ot")
+    score, lot, buyer, capacity, demand, upper = instance(seed, n_lots, n_buyers, density,
+                                                          whole_kg)
+    if len(score) == 0:
+        return
+    rng = np.random.default_rng(seed)
+    upper = np.where(rng.random(len(score)) < closed, 0.0, upper)
+    if negative:
+        score = score - 0.3
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_flow, "SIMPLEX_MIN_PAIRS", 0)
+        patch.setattr(_flow, "_cost_scaling", None)  # fails if the simplex gives up
+        res = transport_flow(score, lot, buyer, capacity=capacity, demand=demand, upper=upper)
+    assert res.status == "optimal"
+    x = res.flow
+    units = x if whole_kg else x * 1000
+    assert np.allclose(units, np.round(units), rtol=0, atol=1e-6)
+    assert np.all(x >= 0) and np.all(x <= upper + 1e-9)
+    assert np.all(x[(upper == 0) | (score < 0)] == 0)
+    assert np.all(np.bincount(lot, x, len(capacity)) <= capacity + 1e-9)
+    assert np.all(np.bincount(buyer, x, len(demand)) <= demand + 1e-9)
+    best = score @ reference(score, lot, buyer, capacity, demand, upper)
+    assert score @ x <= best + 1e-6
+    assert score @ x + res.slack >= best - 1e-6
+
+
+def test_a_pair_bound_tighter_than_its_lot_and_buyer_leaves_the_simplex_out():
+    # The simplex's table has no pair bounds: a pair bound below both its lot's and its
+    # buyer's quantity goes to OR-Tools, which keeps it.
+    pytest.importorskip("ot")
+    score, lot, buyer = np.array([0.9, 0.5]), np.array([0, 0]), np.array([0, 1])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_flow, "SIMPLEX_MIN_PAIRS", 0)
+        patch.setattr(ot, "emd", None)  # fails if called
+        res = transport_flow(score, lot, buyer, capacity=np.array([10.0]),
+                             demand=np.array([6.0, 8.0]), upper=np.array([2.0, 8.0]))
+    assert res.flow.tolist() == [2.0, 8.0]

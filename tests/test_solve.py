@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from matching import _solve
+from matching import _flow, _solve
 from matching._solve import solve_assignment
 
 
@@ -111,18 +111,25 @@ def test_objective_equals_full_model(instance):
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(), st.sampled_from([1e-4, 0.05]),
-       st.sampled_from(["repair", "milp", "branch", "both", "handover"]))
+       st.sampled_from(["repair", "milp", "branch", "both", "handover", "simplex"]))
 def test_optimal_means_within_the_mip_gap(instance, mip_gap, exact):
     # "repair": every part keeps the repaired LP plan (as parts above MOQ_MILP_MAX_PAIRS
     # do at national scale); "milp": HiGHS only; "branch": the flow branch and bound
     # (OR-Tools); "both": branch and bound cut short after two nodes, then the MILP;
-    # "handover": the root's short buyers always too many, so the MILP at once.
-    # Whatever runs: feasible, bound proven, optimal only when within the gap.
+    # "handover": the root's short buyers always too many, so the MILP at once;
+    # "simplex": "branch" with every LP without floors on POT's network simplex, each
+    # part on its own. Whatever runs: feasible, bound proven, optimal only when within
+    # the gap.
     score, lot, buyer, capacity, demand, moq = instance
-    flow = exact in ("branch", "both", "handover")
+    flow = exact in ("branch", "both", "handover", "simplex")
     if flow:
         pytest.importorskip("ortools")
+    if exact == "simplex":
+        pytest.importorskip("ot")
     with pytest.MonkeyPatch.context() as patch:
+        if exact == "simplex":
+            patch.setattr(_flow, "SIMPLEX_MIN_PAIRS", 0)
+            patch.setattr(_solve, "TOGETHER_MAX_PAIRS", 0)
         if exact == "repair":
             patch.setattr(_solve, "MOQ_MILP_MAX_PAIRS", 0)
             patch.setattr(_solve, "MOQ_MILP_LARGE_PAIRS", 0)
