@@ -34,10 +34,8 @@ SCORE_STEPS = 1e6
 #: Largest total cost magnitude handed to OR-Tools (its sums are 64-bit integers).
 _MAX_COST = 4e18
 #: LPs without floors of at least this many pairs go to POT's network simplex when it is
-#: installed (importing it takes 0.2 s, which smaller instances would not win back), on a
-#: table of (lots + 1) x (buyers + 1) cells, at most this many (32 MB).
+#: installed (importing it takes 0.2 s, which smaller instances would not win back).
 SIMPLEX_MIN_PAIRS = 5_000
-SIMPLEX_MAX_CELLS = 4_000_000
 
 
 def flow_available() -> bool:
@@ -119,9 +117,8 @@ def transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
     if total == 0 or n == 0:
         return FlowResult("optimal", np.zeros(n), 0.0)
     top = float(np.abs(score).max()) or 1.0
-    flow_u = _simplex(score, lot, buyer, cap_u, upper_u, demand_u, top) if (
-        need == 0 and n >= SIMPLEX_MIN_PAIRS and (n_l + 1) * (n_b + 1) <= SIMPLEX_MAX_CELLS
-        and simplex_available()) else None
+    flow_u = _simplex(score, lot, buyer, cap_u, upper_u, demand_u) if (
+        need == 0 and n >= SIMPLEX_MIN_PAIRS and simplex_available()) else None
     if flow_u is not None:
         # Scores exact; the simplex is optimal up to rounding in its reduced costs.
         steps = 1e-9 * top * total / per_kg
@@ -183,32 +180,42 @@ def _cost_scaling(score: FloatArray, lot: IntArray, buyer: IntArray, units: IntA
 
 
 def _simplex(score: FloatArray, lot: IntArray, buyer: IntArray, cap_u: IntArray,
-             upper_u: IntArray, demand_u: IntArray, top: float) -> FloatArray | None:
+             upper_u: IntArray, demand_u: IntArray) -> FloatArray | None:
     """The flow per pair, in units, of the LP without floors by POT's network simplex
-    (``ot.emd``) on a table of lots and buyers with a row for demand left unserved and a
-    column for supply left unused (both free), or None when the pair bounds are not all
-    implied by the lots' and buyers' (a closed pair, bound 0, is) or the simplex stops
-    short. Pairs missing from the table or closed cost more than leaving their kg unused,
-    so no optimum ships on them; quantities are whole units, so the flows of a vertex are
-    too, and are rounded back to them."""
+    (``ot.emd``) on a sparse table of lots and buyers (a cell per open pair) with a row
+    for demand left unserved and a column for supply left unused (both free), or None
+    when the pair bounds are not all implied by the lots' and buyers' (a closed pair,
+    bound 0, is) or the simplex stops short. Quantities are whole units, so the flows of
+    a vertex are too, and are rounded back to them."""
     import ot
+    from scipy import sparse
 
     n_l, n_b = len(cap_u), len(demand_u)
     open_ = upper_u > 0
     if (open_ & (upper_u < np.minimum(cap_u[lot], demand_u[buyer]))).any():
         return None
-    table = np.full((n_l + 1, n_b + 1), 1.0 + top)
-    table[lot[open_], buyer[open_]] = -score[open_]
-    table[n_l, :] = table[:, n_b] = 0.0
+    pairs = np.flatnonzero(open_)
+    table = sparse.coo_array((
+        np.concatenate([-score[pairs], np.zeros(n_l + n_b + 1)]),
+        (np.concatenate([lot[pairs], np.arange(n_l), np.full(n_b + 1, n_l)]),
+         np.concatenate([buyer[pairs], np.full(n_l, n_b), np.arange(n_b + 1)]))),
+        shape=(n_l + 1, n_b + 1))
     supply = np.append(cap_u, demand_u.sum()).astype(np.float64)
     demand = np.append(demand_u, cap_u.sum()).astype(np.float64)
     # As shares of the whole: POT's simplex calls a problem of 10^8 grams infeasible.
     whole = float(supply.sum())
     plan, log = ot.emd(supply / whole, demand / whole, table,
-                       numItermax=max(100_000, 20 * table.size), log=True)
+                       numItermax=max(100_000, 100 * len(pairs)), log=True)
     if log["warning"] is not None:
         return None
-    flow = np.where(open_, np.round(plan[lot, buyer] * whole), 0.0)
+    # The flows on the table's cells, found among the pairs by their keys.
+    plan = sparse.coo_array(plan)
+    keys = lot[pairs] * (n_b + 1) + buyer[pairs]
+    order = np.arange(len(keys)) if (np.diff(keys) > 0).all() else np.argsort(keys)
+    real = (plan.row < n_l) & (plan.col < n_b)
+    at = order[np.searchsorted(keys[order], plan.row[real] * (n_b + 1) + plan.col[real])]
+    flow = np.zeros(len(lot))
+    flow[pairs[at]] = np.round(plan.data[real] * whole)
     if (np.bincount(lot, flow, n_l) > cap_u).any() or \
             (np.bincount(buyer, flow, n_b) > demand_u).any() or (flow > upper_u).any():
         return None  # shares that do not round back to whole units

@@ -208,12 +208,12 @@ def test_problems_too_large_together_are_solved_alone():
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n_lots=st.integers(1, 12), n_buyers=st.integers(1, 12),
        density=st.floats(0.1, 1.0), whole_kg=st.booleans(), closed=st.floats(0.0, 0.5),
-       negative=st.booleans())
+       negative=st.booleans(), shuffle=st.booleans())
 def test_network_simplex_like_highs(seed, n_lots, n_buyers, density, whole_kg, closed,
-                                    negative):
+                                    negative, shuffle):
     # POT's network simplex (the pot extra) on LPs without floors: the optimum of HiGHS
     # within the slack, whole units (kg, or grams when a bound is not whole kg), every
-    # bound kept, nothing on closed pairs or pairs of negative score.
+    # bound kept, nothing on closed pairs or pairs of negative score; pairs in any order.
     pytest.importorskip("ot")
     score, lot, buyer, capacity, demand, upper = instance(seed, n_lots, n_buyers, density,
                                                           whole_kg)
@@ -223,6 +223,9 @@ def test_network_simplex_like_highs(seed, n_lots, n_buyers, density, whole_kg, c
     upper = np.where(rng.random(len(score)) < closed, 0.0, upper)
     if negative:
         score = score - 0.3
+    if shuffle:
+        order = rng.permutation(len(score))
+        score, lot, buyer, upper = score[order], lot[order], buyer[order], upper[order]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_flow, "SIMPLEX_MIN_PAIRS", 0)
         patch.setattr(_flow, "_cost_scaling", None)  # fails if the simplex gives up
