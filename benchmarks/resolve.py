@@ -14,6 +14,7 @@ made when first read), and a check that ``solve(w)`` gives the same plan as
     python benchmarks/resolve.py --sizes 20000x300   # generated instances of these sizes
     python benchmarks/resolve.py --files        # generated instances read from CSV files
     python benchmarks/resolve.py --one-by-one   # every part solved on its own
+    python benchmarks/resolve.py --no-simplex   # OR-Tools for every LP (no pot extra)
 
 The demo is always read from its CSV files; generated instances are handed over as rows
 (lists of dicts) unless ``--files`` writes them as the CSV files a notebook would read
@@ -154,11 +155,15 @@ def main() -> None:
     parser.add_argument("--one-by-one", action="store_true",
                         help="solve every part on its own: no table of one-buyer parts, no "
                         "batch of small parts' first LPs (as before the fifth session)")
+    parser.add_argument("--no-simplex", action="store_true",
+                        help="no LP on POT's network simplex (as without the pot extra)")
     parser.add_argument("--files", action="store_true",
                         help="read generated instances from CSV files, as a notebook would")
     args = parser.parse_args()
     if args.one_by_one:
         _solve.SINGLE_MAX_PAIRS = _solve.TOGETHER_MAX_PAIRS = 0
+    if args.no_simplex:
+        _flow.SIMPLEX_MIN_PAIRS = sys.maxsize
     with tempfile.TemporaryDirectory() as tmp:
         files = Path(tmp) if args.files else None
         read = " from CSV" if args.files else ""
