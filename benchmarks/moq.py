@@ -31,6 +31,11 @@ Sections, each a Markdown table:
     20% change of the scores, and a cold OR-Tools min-cost flow (the repair's solver).
     It uses HiGHS through scipy's bundled, private ``_highspy`` module, which the library
     itself never does.
+``simplex``
+    The first LP of every part of at least ``SIMPLEX_MIN_PAIRS`` pairs of generated
+    instances (seed 7, default weights), solved by OR-Tools' min-cost flow and by POT's
+    network simplex (the ``pot`` extra), each best of three: the largest parts, and the
+    sum over all of them.
 
 Usage::
 
@@ -40,6 +45,7 @@ Usage::
     nice python benchmarks/moq.py branch [--sizes 20000x300,10000x2000,66000x20000]
     nice python benchmarks/moq.py dive [--sizes 2000x300,10000x2000]
     nice python benchmarks/moq.py warm
+    nice python benchmarks/moq.py simplex [--sizes 10000x2000,66000x20000]
 """
 
 from __future__ import annotations
@@ -294,6 +300,49 @@ def section_dive(sizes: list[tuple[int, int]], *, repeat: int = 3) -> str:
                       "dive (default) |", "|---|---|---|---|---|", *rows])
 
 
+def section_simplex(sizes: list[tuple[int, int]], *, shown: int = 3) -> str:
+    from matching import _flow
+
+    rows = []
+    for n_s, n_b in sizes:
+        instance = _load("generate").generate(n_s, n_b, seed=7)
+        prepared = matching.prepare(instance.supply, instance.demand)
+        score = matching.Weights().score(prepared.candidates.features)
+        layout = prepared.layout()
+        score = score[layout.order]
+        timed = []
+        for part, pairs in zip(layout.parts, layout.pieces, strict=True):
+            if len(pairs) < _flow.SIMPLEX_MIN_PAIRS:
+                continue
+            seconds = []
+            for backend in (sys.maxsize, 0):  # OR-Tools, then the simplex
+                _flow.SIMPLEX_MIN_PAIRS, saved = backend, _flow.SIMPLEX_MIN_PAIRS
+                try:
+                    runs = []
+                    for _ in range(3):
+                        start = time.perf_counter()
+                        res = _flow.transport_flow(
+                            score[pairs], part.lot, part.buyer, capacity=part.capacity,
+                            demand=part.demand, upper=part.upper)
+                        runs.append(time.perf_counter() - start)
+                    seconds.append((min(runs), float(score[pairs] @ res.flow)))
+                finally:
+                    _flow.SIMPLEX_MIN_PAIRS = saved
+            timed.append((len(pairs), len(part.capacity), len(part.demand), *seconds))
+        timed.sort(reverse=True)
+        for n, n_l, n_b_, (t_or, v_or), (t_sx, v_sx) in timed[:shown]:
+            rows.append(f"| {n_s:,} x {n_b:,} | {n:,} ({n_l:,} lots, {n_b_:,} buyers) | "
+                        f"{t_or:.4f} s | {t_sx:.4f} s | {t_or / t_sx:.1f}x | "
+                        f"{v_sx - v_or:+.3f} |")
+        t_or = sum(t[3][0] for t in timed)
+        t_sx = sum(t[4][0] for t in timed)
+        rows.append(f"| {n_s:,} x {n_b:,} | all {len(timed)} parts of >= "
+                    f"{_flow.SIMPLEX_MIN_PAIRS:,} pairs | {t_or:.4f} s | {t_sx:.4f} s | "
+                    f"{t_or / t_sx:.1f}x | |")
+    return "\n".join(["| instance | part | OR-Tools | network simplex | ratio | "
+                      "objective, simplex - OR-Tools |", "|---|---|---|---|---|---|", *rows])
+
+
 @contextlib.contextmanager
 def _counted_flows() -> Iterator[list[int]]:
     """Count the min-cost flows the solver runs (one-element list)."""
@@ -322,7 +371,8 @@ def _dive(nodes: int) -> Iterator[None]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sections", nargs="+",
-                        choices=("national", "repair", "prune", "branch", "dive", "warm"))
+                        choices=("national", "repair", "prune", "branch", "dive", "warm",
+                                 "simplex"))
     parser.add_argument("--size", default="66000x20000", help="national, prune: SUPPLIERSxBUYERS")
     parser.add_argument("--sizes", default="20000x300,10000x2000,66000x20000",
                         help="branch, dive: SUPPLIERSxBUYERS,...")
@@ -346,6 +396,10 @@ def main(argv: list[str] | None = None) -> int:
             sizes = [tuple(int(x) for x in size.lower().split("x"))
                      for size in args.sizes.split(",")]
             print(section_dive(sizes))  # type: ignore[arg-type]
+        elif name == "simplex":
+            sizes = [tuple(int(x) for x in size.lower().split("x"))
+                     for size in args.sizes.split(",")]
+            print(section_simplex(sizes))  # type: ignore[arg-type]
         else:
             print(section_warm())
         sys.stdout.flush()
