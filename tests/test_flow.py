@@ -11,7 +11,10 @@ from matching import _flow
 from matching._flow import TransportBounds, flow_available, flow_batch, transport_flow
 
 pytest.importorskip("ortools")
-ot = pytest.importorskip("ot")
+try:
+    import ot
+except ImportError:  # without the pot extra its tests skip
+    ot = None
 
 
 def reference(score, lot, buyer, capacity, demand, upper):
@@ -75,6 +78,18 @@ def test_optimal_like_highs(seed, n_lots, n_buyers, density, whole_kg):
     check(score, lot, buyer, capacity, demand, upper)
 
 
+def with_closed_pairs(seed, n_lots, n_buyers, density, whole_kg, closed):
+    """An :func:`instance` with a share ``closed`` of its pairs closed (bound 0), and its
+    random generator; None when it has no pairs."""
+    score, lot, buyer, capacity, demand, upper = instance(seed, n_lots, n_buyers, density,
+                                                          whole_kg)
+    if len(score) == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    upper = np.where(rng.random(len(score)) < closed, 0.0, upper)
+    return score, lot, buyer, capacity, demand, upper, rng
+
+
 def floor_reference(score, lot, buyer, capacity, demand, upper, floor):
     """The LP with every buyer's total at least ``floor``: its optimum, None if infeasible."""
     n = len(score)
@@ -93,12 +108,10 @@ def floor_reference(score, lot, buyer, capacity, demand, upper, floor):
 def test_floors_like_highs(seed, n_lots, n_buyers, density, whole_kg, closed):
     # Some buyers held to a floor, some pairs closed: the same optimum as HiGHS, the
     # floors met, the slack a proven bound, and infeasible exactly when HiGHS says so.
-    score, lot, buyer, capacity, demand, upper = instance(seed, n_lots, n_buyers, density,
-                                                          whole_kg)
-    if len(score) == 0:
+    made = with_closed_pairs(seed, n_lots, n_buyers, density, whole_kg, closed)
+    if made is None:
         return
-    rng = np.random.default_rng(seed)
-    upper = np.where(rng.random(len(score)) < closed, 0.0, upper)
+    score, lot, buyer, capacity, demand, upper, rng = made
     floor = np.where(rng.random(n_buyers) < 0.5, demand * rng.uniform(0.1, 1.0, n_buyers), 0.0)
     floor = floor.round(0 if whole_kg else 3)
     res = transport_flow(score, lot, buyer, capacity=capacity, demand=demand, upper=upper,
@@ -215,12 +228,10 @@ def test_network_simplex_like_highs(seed, n_lots, n_buyers, density, whole_kg, c
     # within the slack, whole units (kg, or grams when a bound is not whole kg), every
     # bound kept, nothing on closed pairs or pairs of negative score; pairs in any order.
     pytest.importorskip("ot")
-    score, lot, buyer, capacity, demand, upper = instance(seed, n_lots, n_buyers, density,
-                                                          whole_kg)
-    if len(score) == 0:
+    made = with_closed_pairs(seed, n_lots, n_buyers, density, whole_kg, closed)
+    if made is None:
         return
-    rng = np.random.default_rng(seed)
-    upper = np.where(rng.random(len(score)) < closed, 0.0, upper)
+    score, lot, buyer, capacity, demand, upper, rng = made
     if negative:
         score = score - 0.3
     if shuffle:
