@@ -118,11 +118,13 @@ def transport_flow(score: FloatArray, lot: IntArray, buyer: IntArray, *,
     if total == 0 or n == 0:
         return FlowResult("optimal", np.zeros(n), 0.0)
     top = float(np.abs(score).max()) or 1.0
-    flow_u = _simplex(score, lot, buyer, cap_u, upper_u, demand_u, floor_u) if (
+    simplex = _simplex(score, lot, buyer, cap_u, upper_u, demand_u, floor_u) if (
         n >= SIMPLEX_MIN_PAIRS and simplex_available()) else None
-    if flow_u is not None:
-        # Scores exact; the simplex is optimal up to rounding in its reduced costs.
-        steps = 1e-9 * top * total / per_kg
+    if simplex is not None:
+        # Scores exact: what rounding the simplex's flows to whole units lost, and its
+        # own rounding in reduced costs.
+        flow_u, lost = simplex
+        steps = (lost + 1e-9 * top * total) / per_kg
     else:
         status, flow_u, scale = _cost_scaling(score, lot, buyer, units, total, need, top,
                                               n_l, n_b)
@@ -181,14 +183,16 @@ def _cost_scaling(score: FloatArray, lot: IntArray, buyer: IntArray, units: IntA
 
 
 def _simplex(score: FloatArray, lot: IntArray, buyer: IntArray, cap_u: IntArray,
-             upper_u: IntArray, demand_u: IntArray, floor_u: IntArray) -> FloatArray | None:
+             upper_u: IntArray, demand_u: IntArray, floor_u: IntArray
+             ) -> tuple[FloatArray, float] | None:
     """The flow per pair, in units, of the LP by POT's network simplex (``ot.emd``) on a
     sparse table of lots and buyers (a cell per open pair) with a row for demand left
     unserved and a column for supply left unused, or None when the pair bounds are not
     all implied by the lots' and buyers' (a closed pair, bound 0, is), the floors cannot
     be met, or the simplex stops short. A buyer with a floor has a second column, for
     its floor, that the row of unserved demand has no cell in. Quantities are whole
-    units, so the flows of a vertex are too, and are rounded back to them."""
+    units, so the flows of a vertex are too, and are rounded back to them; with the
+    flows, how much less than the simplex's optimum they are worth after rounding."""
     import ot
     from scipy import sparse
 
@@ -234,7 +238,7 @@ def _simplex(score: FloatArray, lot: IntArray, buyer: IntArray, cap_u: IntArray,
     if (np.bincount(lot, flow, n_l) > cap_u).any() or (got > demand_u).any() or \
             (got < floor_u).any() or (flow > upper_u).any():
         return None  # shares that do not round back to whole units
-    return flow
+    return flow, max(0.0, -float(log["cost"]) * whole - float(score @ flow))
 
 
 class TransportBounds(NamedTuple):
