@@ -403,15 +403,8 @@ def _fill_singles(singles: _Singles, score: FloatArray) -> dict[int, _Result]:
     s = np.where(padding, 0.0, score[singles.pair])
     keep = ~((singles.moq > 0) & (s < 0).any(axis=1))
     s, padding = s[keep], padding[keep]
-    room = np.where(s < 0, 0.0, singles.room[keep])
-    # By score, best first (ties: pair order); padding carries nothing wherever it sorts.
-    order = np.lexsort((np.broadcast_to(np.arange(s.shape[1]), s.shape), -s), axis=-1)
-    room_sorted = np.take_along_axis(room, order, axis=1)
-    before = np.cumsum(room_sorted, axis=1) - room_sorted
-    x = np.empty_like(s)
-    np.put_along_axis(x, order, np.clip(singles.demand[keep, None] - before, 0.0, room_sorted),
-                      axis=1)
-    x = _clean(x, singles.upper[keep])
+    # Padding carries nothing wherever it sorts.
+    x = _fill_rows(s, singles.room[keep], singles.upper[keep], singles.demand[keep])
     x[x.sum(axis=1) < singles.moq[keep] - 1e-6] = 0.0
     value = (s * x).sum(axis=1).tolist()
     none = np.zeros(0, bool)
@@ -1065,11 +1058,24 @@ def _fill_one_buyer(part: _Part, upper: FloatArray) -> FloatArray:
     pair of negative score). Most parts of small instances have one buyer (48 of 81 at
     2,000 x 300); this spares them a solver call, and :func:`_fill_singles` does the
     same for all of them at once."""
-    order = np.lexsort((np.arange(len(part.score)), -part.score))
-    room = np.where(part.score < 0, 0.0, np.minimum(upper, part.capacity[part.lot]))[order]
-    before = np.cumsum(room) - room
-    x = np.zeros(len(part.score))
-    x[order] = np.clip(part.demand[0] - before, 0.0, room)
+    x: FloatArray = _fill_rows(part.score[None],
+                               np.minimum(upper, part.capacity[part.lot])[None],
+                               upper[None], part.demand[:1])[0]
+    return x
+
+
+def _fill_rows(score: FloatArray, room: FloatArray, upper: FloatArray,
+               demand: FloatArray) -> FloatArray:
+    """Per row of ``score`` (a buyer and its pairs), each pair by score, best first (ties:
+    pair order), up to its ``room`` (none for a negative score) until the row's
+    ``demand`` is reached; flows cleaned against ``upper``."""
+    room = np.where(score < 0, 0.0, room)
+    order = np.lexsort((np.broadcast_to(np.arange(score.shape[1]), score.shape), -score),
+                       axis=-1)
+    room_sorted = np.take_along_axis(room, order, axis=1)
+    before = np.cumsum(room_sorted, axis=1) - room_sorted
+    x = np.empty_like(room)
+    np.put_along_axis(x, order, np.clip(demand[:, None] - before, 0.0, room_sorted), axis=1)
     return _clean(x, upper)
 
 
