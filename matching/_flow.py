@@ -154,7 +154,7 @@ def _cost_scaling(score: FloatArray, lot: IntArray, buyer: IntArray, units: IntA
     from ortools.graph.python import min_cost_flow
 
     n = len(score)
-    scale = min(SCORE_STEPS, 10.0 ** math.floor(math.log10(_MAX_COST / (total * top))))
+    scale = _score_scale(total, top)
     if scale < 1e3:
         return "failed", np.zeros(n), scale
     demand_u, floor_u = units[n_l + n:n_l + n + n_b], units[n_l + n + n_b:]
@@ -180,6 +180,12 @@ def _cost_scaling(score: FloatArray, lot: IntArray, buyer: IntArray, units: IntA
     if status != mcf.OPTIMAL:
         return "failed", np.zeros(n), scale
     return "optimal", np.asarray(mcf.flows(arcs[n_l:n_l + n]), dtype=np.float64), scale
+
+
+def _score_scale(total: int, top: float) -> float:
+    """Score steps per unit of score for OR-Tools: ``SCORE_STEPS``, or fewer when ``total``
+    units shipped at the ``top`` score would not fit its 64-bit cost sums."""
+    return min(SCORE_STEPS, 10.0 ** math.floor(math.log10(_MAX_COST / (total * top))))
 
 
 def _simplex(score: FloatArray, lot: IntArray, buyer: IntArray, cap_u: IntArray,
@@ -299,9 +305,8 @@ class FlowBatch:
         top[filled] = np.maximum.reduceat(np.abs(score), first[filled])  # up to the next
         top[top == 0] = 1.0
         # Scales as transport_flow finds them (math's log10, not numpy's, for its digits).
-        scale = np.array([min(SCORE_STEPS, 10.0 ** math.floor(math.log10(_MAX_COST / (t * u))))
-                          if t > 0 else 1.0 for t, u in zip(self.total.tolist(), top.tolist(),
-                                                           strict=True)])
+        scale = np.array([_score_scale(t, u) if t > 0 else 1.0 for t, u in zip(
+            self.total.tolist(), top.tolist(), strict=True)])
         flow = np.zeros(len(score))
         solved = False
         if (scale[live] >= 1e3).all() and (self.total * top * scale)[live].sum() <= _MAX_COST:
