@@ -285,8 +285,8 @@ def allocation_columns(basis: PlanBasis, used: IntArray, kg: FloatArray, score: 
                                                       c.features[used].tolist()))),
         "origin_port": lambda: of_port(c.origin_port),
         "destination_port": lambda: of_port(c.destination_port),
-        "landed_cost_usd_per_kg": c.landed_usd[used].tolist,
-        "transit_days": c.transit_days[used].tolist,
+        "landed_cost_usd_per_kg": lambda: c.landed_usd[used].tolist(),
+        "transit_days": lambda: c.transit_days[used].tolist(),
         "first_leg": lambda: list(map(FIRST_LEGS.__getitem__, c.first_leg[used].tolist())),
         "members": members,
     }
